@@ -1,0 +1,16 @@
+//! # pec: the formats of Italian certified e-mail (Posta Elettronica Certificata)
+//!
+//! Everything about PEC messages, with no I/O and no async, usable alone by anyone
+//! who needs to read, write or verify PEC:
+//!
+//! - [`daticert`]: the certification data (`daticert.xml`) model, writer and tolerant reader
+//!   (DM 2/11/2005 allegato tecnico, "schema dei dati di certificazione"; RFC 6109 4.4);
+//! - [`build`]: a builder for every message a provider (gestore) generates, signed;
+//! - [`parse`]: classifies any raw message into a [`parse::PecMessage`] or `NotPec`;
+//! - [`smime`]: detached CMS signatures (sign, verify over the exact bytes, trust list);
+//! - [`ident`], [`time`]: identificativi and legal times.
+
+pub mod smime;
+pub mod daticert;
+pub mod ident;
+pub mod time;
