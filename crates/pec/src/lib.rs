@@ -14,3 +14,10 @@ pub mod smime;
 pub mod daticert;
 pub mod ident;
 pub mod time;
+pub mod mime;
+pub mod original;
+pub mod build;
+pub mod parse;
+
+pub use build::{Built, Certified, Gestore};
+pub use parse::{Kind, Parsed, PecMessage, parse};

@@ -1,0 +1,158 @@
+//! The provider's signing identity and detached CMS signing.
+
+use std::fmt;
+
+use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::pkey::{Id, PKey, Private};
+use openssl::stack::Stack;
+use openssl::x509::X509;
+
+use super::SmimeError;
+use super::cms_info;
+use super::x509util::{key_id_name, one_line_name, ossl_reason, san_emails};
+
+/// Smallest RSA key we sign with.
+const MIN_RSA_BITS: u32 = 2048;
+/// Smallest EC key we sign with.
+const MIN_EC_BITS: u32 = 256;
+
+/// The provider's signing identity: certificate, private key and the chain embedded in signatures.
+///
+/// `Debug` shows only the certificate subject: the private key is never printed.
+#[derive(Clone)]
+pub struct Signer {
+    cert: X509,
+    key: PKey<Private>,
+    chain: Vec<X509>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("subject", &one_line_name(self.cert.subject_name()))
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// `cert_pem`: the provider certificate; `key_pem`: its private key (PKCS#8 or traditional
+    /// PEM, unencrypted); `chain_pem`: zero or more intermediate/CA certificates (concatenated PEM,
+    /// may be empty) to embed in signatures.
+    ///
+    /// Refuses RSA keys under 2048 bits, EC keys under 256 bits, other key types (whose default
+    /// CMS digest would not be SHA-256) and a key that does not match the certificate.
+    pub fn from_pem(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        chain_pem: &[u8],
+    ) -> Result<Signer, SmimeError> {
+        let cert = X509::from_pem(cert_pem).map_err(|e| {
+            SmimeError::Certificate(format!("not a PEM certificate: {}", ossl_reason(&e)))
+        })?;
+        if contains(key_pem, b"ENCRYPTED") {
+            return Err(SmimeError::PrivateKey(
+                "the key is encrypted; an unencrypted PEM key is required".to_owned(),
+            ));
+        }
+        // An explicit empty passphrase: OpenSSL must never prompt on a terminal.
+        let key = PKey::private_key_from_pem_passphrase(key_pem, b"").map_err(|e| {
+            SmimeError::PrivateKey(format!("not a PEM private key: {}", ossl_reason(&e)))
+        })?;
+        let bits = key.bits();
+        match key.id() {
+            Id::RSA if bits < MIN_RSA_BITS => {
+                return Err(SmimeError::WeakKey(format!(
+                    "RSA key of {bits} bits (at least {MIN_RSA_BITS} required)"
+                )));
+            }
+            Id::EC if bits < MIN_EC_BITS => {
+                return Err(SmimeError::WeakKey(format!(
+                    "EC key of {bits} bits (at least {MIN_EC_BITS} required)"
+                )));
+            }
+            Id::RSA | Id::EC => {}
+            other => return Err(SmimeError::UnsupportedKey(key_id_name(other))),
+        }
+        let cert_key = cert.public_key().map_err(|e| {
+            SmimeError::Certificate(format!("unreadable public key: {}", ossl_reason(&e)))
+        })?;
+        if !cert_key.public_eq(&key) {
+            return Err(SmimeError::KeyMismatch);
+        }
+        let chain = if chain_pem.iter().all(u8::is_ascii_whitespace) {
+            Vec::new()
+        } else {
+            let chain =
+                X509::stack_from_pem(chain_pem).map_err(|e| SmimeError::Chain(ossl_reason(&e)))?;
+            if chain.is_empty() {
+                return Err(SmimeError::Chain(
+                    "no PEM certificate found in the chain data".to_owned(),
+                ));
+            }
+            chain
+        };
+        Ok(Signer { cert, key, chain })
+    }
+
+    /// Detached CMS SignedData (S/MIME v3) over `content` exactly as given (no line-ending
+    /// conversion), digest SHA-256, signer certificate and chain embedded, signed attributes
+    /// including signingTime. Returns DER.
+    pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, SmimeError> {
+        let mut stack = Stack::new().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        for c in &self.chain {
+            stack
+                .push(c.clone())
+                .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        }
+        let cms = CmsContentInfo::sign(
+            Some(&self.cert),
+            Some(&self.key),
+            Some(&stack),
+            Some(content),
+            CMSOptions::DETACHED | CMSOptions::BINARY,
+        )
+        .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        let der = cms
+            .to_der()
+            .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        // CMS_sign picks the key's default digest: make sure it is what micalg announces.
+        let info = cms_info::parse(&der)
+            .map_err(|e| SmimeError::Sign(format!("cannot decode our own signature: {e:?}")))?;
+        let found = info
+            .first_signer
+            .map(|s| s.digest_oid)
+            .unwrap_or_else(|| "none".to_owned());
+        if found != cms_info::OID_SHA256 {
+            return Err(SmimeError::UnexpectedDigest {
+                found: cms_info::digest_name(&found),
+            });
+        }
+        Ok(der)
+    }
+
+    /// `"sha-256"`: the micalg parameter value matching [`Signer::sign_detached`]'s digest
+    /// (RFC 5751 3.4.3.2).
+    pub fn micalg(&self) -> &'static str {
+        "sha-256"
+    }
+
+    /// The signer certificate, PEM.
+    pub fn certificate_pem(&self) -> Vec<u8> {
+        self.cert.to_pem().unwrap_or_default()
+    }
+
+    /// rfc822Name SAN entries of the certificate (e.g. `posta-certificata@pec.example.it`).
+    pub fn emails(&self) -> Vec<String> {
+        san_emails(&self.cert)
+    }
+
+    /// One-line subject of the certificate.
+    pub fn subject(&self) -> String {
+        one_line_name(self.cert.subject_name())
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
