@@ -10,14 +10,14 @@
 //! - [`smime`]: detached CMS signatures (sign, verify over the exact bytes, trust list);
 //! - [`ident`], [`time`]: identificativi and legal times.
 
-pub mod smime;
+pub mod build;
 pub mod daticert;
 pub mod ident;
-pub mod time;
 pub mod mime;
 pub mod original;
-pub mod build;
 pub mod parse;
+pub mod smime;
+pub mod time;
 
 pub use build::{Built, Certified, Gestore};
 pub use parse::{Kind, Parsed, PecMessage, parse};

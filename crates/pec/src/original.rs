@@ -48,9 +48,7 @@ impl Original {
             return Err(OriginalError::Empty);
         }
         let raw = mime::to_crlf(raw).into_owned();
-        let message = MessageParser::default()
-            .parse(&raw)
-            .ok_or(OriginalError::Unreadable)?;
+        let message = MessageParser::default().parse(&raw).ok_or(OriginalError::Unreadable)?;
         let mut malformed = Vec::new();
         let mut list = |name: HeaderName<'static>, label: &str| {
             let boxes = mailboxes(message.header(name).and_then(|v| v.as_address()));
@@ -97,7 +95,10 @@ impl Original {
 
     /// `risposte`: the original Reply-To, or the sender.
     pub fn reply_address(&self) -> Option<&str> {
-        self.reply_to.first().map(|m| m.address.as_str()).or_else(|| self.sender())
+        self.reply_to
+            .first()
+            .map(|m| m.address.as_str())
+            .or_else(|| self.sender())
     }
 
     /// Every address of To and Cc, in order, without duplicates (case-insensitive).
@@ -114,7 +115,11 @@ impl Original {
     /// The certified copy: the original with its Message-ID replaced by the
     /// identificativo and the client's one kept in `X-Riferimento-Message-ID`.
     pub fn certified_copy(&self, identificativo: &Identificativo) -> Vec<u8> {
-        mime::rewrite_message_id(&self.raw, identificativo.as_str(), self.msgid.as_ref().map(MsgId::as_str))
+        mime::rewrite_message_id(
+            &self.raw,
+            identificativo.as_str(),
+            self.msgid.as_ref().map(MsgId::as_str),
+        )
     }
 }
 
@@ -148,9 +153,11 @@ pub fn is_address(address: &str) -> bool {
         && !local.contains("..")
         && domain.len() <= 255
         && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii()))
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+        })
 }
 
 #[cfg(test)]
@@ -162,7 +169,10 @@ mod tests {
         let raw = b"From: Mario Rossi <mario@pec.example.it>\r\nTo: a@pec.example.it, \"B\" <b@example.com>\r\nCc: c@pec.other.it\r\nSubject: =?UTF-8?Q?Caff=C3=A8?=\r\nMessage-ID: <x1@client>\r\nX-Tiporicevuta: sintetica\r\n\r\nciao\r\n";
         let o = Original::parse(raw).unwrap();
         assert_eq!(o.sender(), Some("mario@pec.example.it"));
-        assert_eq!(o.recipients(), vec!["a@pec.example.it", "b@example.com", "c@pec.other.it"]);
+        assert_eq!(
+            o.recipients(),
+            vec!["a@pec.example.it", "b@example.com", "c@pec.other.it"]
+        );
         assert_eq!(o.subject, "Caffè");
         assert_eq!(o.msgid.as_ref().unwrap().as_str(), "<x1@client>");
         assert_eq!(o.receipt_kind, Some(ReceiptKind::Sintetica));

@@ -58,12 +58,7 @@ impl LegalTime {
 
     /// `Il giorno 13/11/2018 alle ore 16:39:26 (+0100)`: the phrase of the human texts.
     pub fn phrase(&self) -> String {
-        format!(
-            "Il giorno {} alle ore {} ({})",
-            self.giorno(),
-            self.ora(),
-            self.zona()
-        )
+        format!("Il giorno {} alle ore {} ({})", self.giorno(), self.ora(), self.zona())
     }
 
     /// Reads daticert's `giorno`, `ora` and `zona` back into an instant.

@@ -19,13 +19,25 @@ fn every_message_round_trips_signed_trusted_and_without_findings() {
     for (label, kind, built) in every_message("Fattura n. 12/2026") {
         let m = parse_pec(&built.bytes);
         assert_eq!(m.kind, kind, "{label}");
-        assert_eq!(m.signature.verdict, SignatureVerdict::Valid, "{label}: {:?}", m.signature.problems);
+        assert_eq!(
+            m.signature.verdict,
+            SignatureVerdict::Valid,
+            "{label}: {:?}",
+            m.signature.problems
+        );
         assert_eq!(m.signature.trust, TrustVerdict::Trusted, "{label}");
         assert_eq!(m.signature.digest_algorithm.as_deref(), Some("sha256"), "{label}");
         assert!(m.findings.is_empty(), "{label}: {:?}", m.findings);
-        assert_eq!(m.headers.message_id.as_deref(), Some(built.message_id.as_str()), "{label}");
+        assert_eq!(
+            m.headers.message_id.as_deref(),
+            Some(built.message_id.as_str()),
+            "{label}"
+        );
         assert_eq!(m.daticert, built.daticert, "{label}");
-        assert!(!built.bytes.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'), "{label}: bare LF");
+        assert!(
+            !built.bytes.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'),
+            "{label}: bare LF"
+        );
     }
 }
 
@@ -38,15 +50,28 @@ fn daticert_matches_the_headers() {
             continue;
         };
         assert_eq!(Some(d.tipo.clone()), kind.tipo(), "{label}");
-        assert_eq!(d.msgid.as_deref(), m.headers.x_riferimento_message_id.as_deref(), "{label}");
+        assert_eq!(
+            d.msgid.as_deref(),
+            m.headers.x_riferimento_message_id.as_deref(),
+            "{label}"
+        );
         assert_eq!(d.gestore_emittente, NAME, "{label}");
         let subject = m.headers.subject.as_deref().unwrap();
         assert!(subject.ends_with(": Oggetto di prova"), "{label}: {subject}");
         assert_eq!(d.oggetto.as_deref(), Some("Oggetto di prova"));
         assert_eq!(d.time(), Some(at()), "{label}");
-        assert_eq!(m.headers.from.as_deref().map(|f| f.contains(&format!("posta-certificata@{DOMAIN}"))), Some(true));
+        assert_eq!(
+            m.headers
+                .from
+                .as_deref()
+                .map(|f| f.contains(&format!("posta-certificata@{DOMAIN}"))),
+            Some(true)
+        );
         if kind == pec::Kind::BustaTrasporto {
-            assert_eq!(m.headers.message_id.as_deref(), Some(format!("<{}>", d.identificativo).as_str()));
+            assert_eq!(
+                m.headers.message_id.as_deref(),
+                Some(format!("<{}>", d.identificativo).as_str())
+            );
             assert_eq!(m.headers.x_tipo_ricevuta.as_deref(), Some("completa"));
         }
     }
@@ -62,11 +87,32 @@ fn envelope_carries_the_certified_copy_with_rewritten_message_id() {
     assert!(postacert.contains("X-Riferimento-Message-ID: <client-1234@mua.example>\r\n"));
     assert!(!postacert.contains("\nMessage-ID: <client-1234@mua.example>"));
     assert!(postacert.contains("JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK"));
-    assert_eq!(m.headers.reply_to.as_deref(), Some(format!("mario.rossi@{DOMAIN}").as_str()));
-    assert_eq!(m.headers.from.as_deref(), Some(format!("\"Per conto di: mario.rossi@{DOMAIN}\" <posta-certificata@{DOMAIN}>").as_str()));
-    assert!(m.headers.to.as_deref().unwrap().contains("avv.bianchi@pec.altro-gestore.it"));
-    assert_eq!(m.headers.cc.as_deref(), Some(format!("segreteria@{DOMAIN}").as_str()).map(|s| format!("<{s}>")).as_deref());
-    let kinds: Vec<_> = d.destinatari.iter().map(|x| (x.address.as_str(), x.tipo.as_str())).collect();
+    assert_eq!(
+        m.headers.reply_to.as_deref(),
+        Some(format!("mario.rossi@{DOMAIN}").as_str())
+    );
+    assert_eq!(
+        m.headers.from.as_deref(),
+        Some(format!("\"Per conto di: mario.rossi@{DOMAIN}\" <posta-certificata@{DOMAIN}>").as_str())
+    );
+    assert!(
+        m.headers
+            .to
+            .as_deref()
+            .unwrap()
+            .contains("avv.bianchi@pec.altro-gestore.it")
+    );
+    assert_eq!(
+        m.headers.cc.as_deref(),
+        Some(format!("segreteria@{DOMAIN}").as_str())
+            .map(|s| format!("<{s}>"))
+            .as_deref()
+    );
+    let kinds: Vec<_> = d
+        .destinatari
+        .iter()
+        .map(|x| (x.address.as_str(), x.tipo.as_str()))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -86,11 +132,20 @@ fn delivery_receipt_breve_replaces_attachments_with_hashes() {
     let original = String::from_utf8(m.postacert.unwrap()).unwrap();
     // SHA-256 of the decoded attachment, in `sha256sum --tag` form.
     let content = base64_decode("JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK");
-    let hex: String = openssl::sha::sha256(&content).iter().map(|b| format!("{b:02x}")).collect();
-    assert!(original.contains(&format!("SHA256 (fattura.pdf) = {hex}")), "{original}");
+    let hex: String = openssl::sha::sha256(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        original.contains(&format!("SHA256 (fattura.pdf) = {hex}")),
+        "{original}"
+    );
     assert!(original.contains("filename=\"fattura.pdf.sha256.txt\""));
     assert!(!original.contains("JVBERi0xLjQK"), "the attachment itself must be gone");
-    assert!(original.contains("Buongiorno, in allegato la fattura."), "the text body stays");
+    assert!(
+        original.contains("Buongiorno, in allegato la fattura."),
+        "the text body stays"
+    );
 }
 
 #[test]
@@ -99,33 +154,67 @@ fn delivery_receipt_sintetica_has_no_original_and_completa_has_it_whole() {
     let get = |l: &str| parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes);
     assert!(get("consegna sintetica").postacert.is_none());
     let completa = get("consegna completa");
-    assert!(String::from_utf8(completa.postacert.unwrap()).unwrap().contains("JVBERi0xLjQK"));
-    assert_eq!(completa.daticert.unwrap().consegna.as_deref(), Some("avv.bianchi@pec.altro-gestore.it"));
+    assert!(
+        String::from_utf8(completa.postacert.unwrap())
+            .unwrap()
+            .contains("JVBERi0xLjQK")
+    );
+    assert_eq!(
+        completa.daticert.unwrap().consegna.as_deref(),
+        Some("avv.bianchi@pec.altro-gestore.it")
+    );
 }
 
 #[test]
 fn non_delivery_codes_errore_esteso_as_nota_12() {
     let messages = every_message("Errori");
-    let d = |l: &str| parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes).daticert.unwrap();
+    let d = |l: &str| {
+        parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes)
+            .daticert
+            .unwrap()
+    };
     let no_dest = d("mancata consegna no-dest");
     assert_eq!(no_dest.errore, Errore::NoDest);
-    assert_eq!(no_dest.errore_esteso.as_deref(), Some(format!("5.1.1 - {NAME} - indirizzo non valido").as_str()));
+    assert_eq!(
+        no_dest.errore_esteso.as_deref(),
+        Some(format!("5.1.1 - {NAME} - indirizzo non valido").as_str())
+    );
     assert_eq!(d("mancata consegna no-dominio").errore, Errore::NoDominio);
     assert_eq!(d("mancata consegna altro").errore, Errore::Altro);
     assert_eq!(d("mancata consegna per virus").errore, Errore::Virus);
     assert_eq!(d("preavviso 12 ore").tipo, Tipo::PreavvisoErroreConsegna);
-    assert!(d("mancata consegna 24 ore").errore_esteso.unwrap().starts_with("5.4.7 - "));
+    assert!(
+        d("mancata consegna 24 ore")
+            .errore_esteso
+            .unwrap()
+            .starts_with("5.4.7 - ")
+    );
 }
 
 #[test]
 fn virus_notices_carry_their_security_headers() {
     let messages = every_message("Virus");
     let m = |l: &str| parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes);
-    assert_eq!(m("non accettazione (virus)").headers.x_verifica_sicurezza.as_deref(), Some("errore"));
-    assert!(m("non accettazione (virus)").headers.subject.unwrap().starts_with("AVVISO DI NON ACCETTAZIONE PER VIRUS: "));
-    assert_eq!(m("mancata consegna per virus").headers.x_verifica_sicurezza.as_deref(), Some("errore"));
+    assert_eq!(
+        m("non accettazione (virus)").headers.x_verifica_sicurezza.as_deref(),
+        Some("errore")
+    );
+    assert!(
+        m("non accettazione (virus)")
+            .headers
+            .subject
+            .unwrap()
+            .starts_with("AVVISO DI NON ACCETTAZIONE PER VIRUS: ")
+    );
+    assert_eq!(
+        m("mancata consegna per virus").headers.x_verifica_sicurezza.as_deref(),
+        Some("errore")
+    );
     let rv = m("rilevazione virus");
-    assert_eq!(rv.headers.x_mittente.as_deref(), Some(format!("mario.rossi@{DOMAIN}").as_str()));
+    assert_eq!(
+        rv.headers.x_mittente.as_deref(),
+        Some(format!("mario.rossi@{DOMAIN}").as_str())
+    );
     assert_eq!(rv.headers.to.as_deref(), Some("posta-certificata@pec.altro-gestore.it"));
 }
 

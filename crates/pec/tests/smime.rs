@@ -7,9 +7,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use pec::smime::{
-    DevPki, SignatureVerdict, Signer, SmimeError, TrustList, TrustVerdict, dev_pki, verify_detached,
-};
+use pec::smime::{DevPki, SignatureVerdict, Signer, SmimeError, TrustList, TrustVerdict, dev_pki, verify_detached};
 
 const DOMAIN: &str = "pec.example.it";
 const PROVIDER: &str = "Example PEC S.p.A.";
@@ -18,15 +16,7 @@ Content-Transfer-Encoding: quoted-printable\r\n\r\nRicevuta di accettazione\r\n"
 
 fn pki() -> &'static DevPki {
     static PKI: OnceLock<DevPki> = OnceLock::new();
-    PKI.get_or_init(|| {
-        dev_pki(
-            DOMAIN,
-            PROVIDER,
-            &["mail.example.it", "127.0.0.1"],
-            Utc::now(),
-        )
-        .unwrap()
-    })
+    PKI.get_or_init(|| dev_pki(DOMAIN, PROVIDER, &["mail.example.it", "127.0.0.1"], Utc::now()).unwrap())
 }
 
 fn other_pki() -> &'static DevPki {
@@ -62,19 +52,14 @@ fn sign_then_verify_with_ca_trust() {
     assert_eq!(r.signature_algorithm.as_deref(), Some("rsaEncryption"));
     assert_eq!(r.key_algorithm.as_deref(), Some("RSA"));
     assert_eq!(r.key_bits, Some(2048));
-    assert!(
-        r.signer_emails
-            .contains(&format!("posta-certificata@{DOMAIN}"))
-    );
+    assert!(r.signer_emails.contains(&format!("posta-certificata@{DOMAIN}")));
     assert_eq!(
         r.signer_subject.as_deref(),
         Some("CN=Posta Certificata Example PEC S.p.A., O=Example PEC S.p.A., C=IT")
     );
     assert_eq!(
         r.signer_issuer.as_deref(),
-        Some(
-            "CN=Certa Development CA pec.example.it, O=Example PEC S.p.A. (development only), C=IT"
-        )
+        Some("CN=Certa Development CA pec.example.it, O=Example PEC S.p.A. (development only), C=IT")
     );
     assert_eq!(r.signer_serial.as_ref().map(String::len), Some(32));
     let st = r.signing_time.expect("signingTime");
@@ -108,12 +93,7 @@ fn no_trust_list_and_unrelated_ca() {
     assert_eq!(r.valid_at_signing_time, Some(true));
     assert_eq!(r.chain.len(), 2, "embedded certificates: {:?}", r.chain);
 
-    let r = verify_detached(
-        CONTENT,
-        &der,
-        Some(&trust_of(&other_pki().ca_cert_pem)),
-        None,
-    );
+    let r = verify_detached(CONTENT, &der, Some(&trust_of(&other_pki().ca_cert_pem)), None);
     assert_eq!(r.verdict, SignatureVerdict::Valid);
     match &r.trust {
         TrustVerdict::NotTrusted(reason) => {
@@ -121,17 +101,10 @@ fn no_trust_list_and_unrelated_ca() {
         }
         other => panic!("expected NotTrusted, got {other:?}"),
     }
-    assert!(
-        r.problems
-            .iter()
-            .any(|p| p.contains("not in the trust list"))
-    );
+    assert!(r.problems.iter().any(|p| p.contains("not in the trust list")));
 
     let r = verify_detached(CONTENT, &der, Some(&TrustList::new()), None);
-    assert_eq!(
-        r.trust,
-        TrustVerdict::NotTrusted("the trust list is empty".into())
-    );
+    assert_eq!(r.trust, TrustVerdict::NotTrusted("the trust list is empty".into()));
 }
 
 #[test]
@@ -155,10 +128,7 @@ fn altered_content_is_invalid() {
 fn no_line_ending_conversion() {
     let lf = b"line one\nline two\n";
     let der = signer().sign_detached(lf).unwrap();
-    assert_eq!(
-        verify_detached(lf, &der, None, None).verdict,
-        SignatureVerdict::Valid
-    );
+    assert_eq!(verify_detached(lf, &der, None, None).verdict, SignatureVerdict::Valid);
     let crlf = b"line one\r\nline two\r\n";
     assert_eq!(
         verify_detached(crlf, &der, None, None).verdict,
@@ -166,10 +136,7 @@ fn no_line_ending_conversion() {
     );
     // Empty content signs and verifies too.
     let der = signer().sign_detached(b"").unwrap();
-    assert_eq!(
-        verify_detached(b"", &der, None, None).verdict,
-        SignatureVerdict::Valid
-    );
+    assert_eq!(verify_detached(b"", &der, None, None).verdict, SignatureVerdict::Valid);
 }
 
 #[test]
@@ -222,9 +189,7 @@ fn signature_uses_sha256_and_signing_time() {
     assert_eq!(si.digest_alg.oid.to_string(), "2.16.840.1.101.3.4.2.1");
     let attrs = si.signed_attrs.as_ref().unwrap();
     assert!(
-        attrs
-            .iter()
-            .any(|a| a.oid.to_string() == "1.2.840.113549.1.9.5"),
+        attrs.iter().any(|a| a.oid.to_string() == "1.2.840.113549.1.9.5"),
         "signingTime"
     );
     assert_eq!(signer().micalg(), "sha-256");
@@ -258,10 +223,7 @@ fn openssl_command_verifies_our_signature() {
             cmd.args(["-purpose", p]);
         }
         let out = cmd.output().expect("the openssl command must be installed");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
     for purpose in [None, Some("any"), Some("smimesign")] {
         let (ok, err) = run(&content, purpose);
@@ -313,28 +275,13 @@ fn fallback_time_when_no_signing_time() {
     assert_eq!(r.checked_at, None);
     assert_eq!(r.valid_at_signing_time, None);
     assert_eq!(r.trust, TrustVerdict::Trusted);
-    assert!(
-        r.problems
-            .iter()
-            .any(|x| x.contains("validity not checked"))
-    );
+    assert!(r.problems.iter().any(|x| x.contains("validity not checked")));
 }
 
 #[test]
 fn expired_at_signing_time_is_not_trusted() {
-    let old = dev_pki(
-        DOMAIN,
-        PROVIDER,
-        &["localhost"],
-        Utc::now() - Duration::days(5 * 365),
-    )
-    .unwrap();
-    let s = Signer::from_pem(
-        old.signer_cert_pem.as_bytes(),
-        old.signer_key_pem.as_bytes(),
-        b"",
-    )
-    .unwrap();
+    let old = dev_pki(DOMAIN, PROVIDER, &["localhost"], Utc::now() - Duration::days(5 * 365)).unwrap();
+    let s = Signer::from_pem(old.signer_cert_pem.as_bytes(), old.signer_key_pem.as_bytes(), b"").unwrap();
     let der = s.sign_detached(CONTENT).unwrap();
     let r = verify_detached(CONTENT, &der, Some(&trust_of(&old.ca_cert_pem)), None);
     assert_eq!(r.verdict, SignatureVerdict::Valid);
@@ -344,12 +291,7 @@ fn expired_at_signing_time_is_not_trusted() {
         "{:?}",
         r.trust
     );
-    assert_eq!(
-        r.chain.len(),
-        1,
-        "only the signer is embedded: {:?}",
-        r.chain
-    );
+    assert_eq!(r.chain.len(), 1, "only the signer is embedded: {:?}", r.chain);
     let r = verify_detached(CONTENT, &der, None, None);
     assert_eq!(r.valid_at_signing_time, Some(false));
     assert_eq!(r.trust, TrustVerdict::NotChecked);
@@ -392,11 +334,7 @@ fn signer_from_pem_checks() {
     let encrypted = key
         .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"secret")
         .unwrap();
-    let e = err(Signer::from_pem(
-        p.signer_cert_pem.as_bytes(),
-        &encrypted,
-        b"",
-    ));
+    let e = err(Signer::from_pem(p.signer_cert_pem.as_bytes(), &encrypted, b""));
     assert!(
         matches!(e, SmimeError::PrivateKey(ref m) if m.contains("encrypted")),
         "{e}"
@@ -405,18 +343,12 @@ fn signer_from_pem_checks() {
     // RSA-1024 is refused.
     let (cert, key) = self_signed_rsa(1024);
     let e = err(Signer::from_pem(&cert, &key, b""));
-    assert!(
-        matches!(e, SmimeError::WeakKey(ref m) if m.contains("1024")),
-        "{e}"
-    );
+    assert!(matches!(e, SmimeError::WeakKey(ref m) if m.contains("1024")), "{e}");
     assert!(e.to_string().contains("1024 bits"), "{e}");
 }
 
 fn self_signed_rsa(bits: u32) -> (Vec<u8>, Vec<u8>) {
-    use openssl::{
-        asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509::X509Builder,
-        x509::X509Name,
-    };
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, rsa::Rsa, x509::X509Builder, x509::X509Name};
     let key = PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap();
     let mut name = X509Name::builder().unwrap();
     name.append_entry_by_text("CN", "weak").unwrap();
@@ -426,27 +358,17 @@ fn self_signed_rsa(bits: u32) -> (Vec<u8>, Vec<u8>) {
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(1).unwrap())
-        .unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(1).unwrap()).unwrap();
     b.sign(&key, MessageDigest::sha256()).unwrap();
-    (
-        b.build().to_pem().unwrap(),
-        key.private_key_to_pem_pkcs8().unwrap(),
-    )
+    (b.build().to_pem().unwrap(), key.private_key_to_pem_pkcs8().unwrap())
 }
 
 #[test]
 fn trust_list_bundles() {
     let p = pki();
     let mut t = TrustList::new();
-    let bundle = format!(
-        "{}{}{}",
-        p.ca_cert_pem,
-        p.signer_key_pem,
-        other_pki().ca_cert_pem
-    );
+    let bundle = format!("{}{}{}", p.ca_cert_pem, p.signer_key_pem, other_pki().ca_cert_pem);
     assert_eq!(
         t.add_certificates(bundle.as_bytes()).unwrap(),
         2,
@@ -469,18 +391,9 @@ fn trust_list_bundles() {
         subjects[0].starts_with("CN=Certa Development CA pec.example.it"),
         "{subjects:?}"
     );
-    assert!(
-        subjects[2].starts_with("CN=Posta Certificata"),
-        "{subjects:?}"
-    );
-    assert!(matches!(
-        t.add_certificates(b"hello"),
-        Err(SmimeError::BadDer(_))
-    ));
-    assert!(matches!(
-        t.add_certificates(b"  \n"),
-        Err(SmimeError::NoCertificate)
-    ));
+    assert!(subjects[2].starts_with("CN=Posta Certificata"), "{subjects:?}");
+    assert!(matches!(t.add_certificates(b"hello"), Err(SmimeError::BadDer(_))));
+    assert!(matches!(t.add_certificates(b"  \n"), Err(SmimeError::NoCertificate)));
 }
 
 #[test]
@@ -505,10 +418,7 @@ fn dev_pki_profile() {
     assert_eq!(signer.serial_number().to_bn().unwrap().num_bytes(), 16);
     let nb = asn1(signer.not_before());
     let na = asn1(signer.not_after());
-    assert!(
-        ((now - Duration::days(1)) - nb).num_seconds().abs() < 120,
-        "{nb}"
-    );
+    assert!(((now - Duration::days(1)) - nb).num_seconds().abs() < 120, "{nb}");
     let days = (na - nb).num_days();
     assert!((1095..=1097).contains(&days), "{days} days");
 
@@ -551,10 +461,7 @@ fn dev_pki_profile() {
     assert!(ok);
     // Keys are PKCS#8 and match.
     assert!(p.tls_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-    assert!(
-        format!("{p:?}").find("PRIVATE").is_none(),
-        "Debug must not show keys"
-    );
+    assert!(format!("{p:?}").find("PRIVATE").is_none(), "Debug must not show keys");
 
     // Bad parameters are refused with a message.
     assert!(matches!(
@@ -582,10 +489,7 @@ fn asn1(t: &openssl::asn1::Asn1TimeRef) -> DateTime<Utc> {
 // Real provider signatures
 
 fn real_dir() -> PathBuf {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/real"
-    ));
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/real"));
     assert!(p.is_dir(), "test vectors missing: {}", p.display());
     p
 }
@@ -630,9 +534,7 @@ fn split_signed(name: &str) -> (Vec<u8>, Vec<u8>) {
         .copied()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
     (content, der)
 }
 
@@ -655,21 +557,14 @@ fn real_aruba_2018_sha1() {
     assert_eq!(r.verdict, SignatureVerdict::Valid, "{r:#?}");
     assert_eq!(r.digest_algorithm.as_deref(), Some("sha1"));
     assert!(
-        r.signer_emails
-            .contains(&"posta-certificata@pec.aruba.it".to_owned()),
+        r.signer_emails.contains(&"posta-certificata@pec.aruba.it".to_owned()),
         "{:?}",
         r.signer_emails
     );
-    assert!(
-        r.problems.iter().any(|p| p.contains("sha1")),
-        "{:?}",
-        r.problems
-    );
+    assert!(r.problems.iter().any(|p| p.contains("sha1")), "{:?}", r.problems);
     assert_eq!(r.key_bits, Some(2048));
     assert_eq!(
-        r.signer_issuer
-            .as_deref()
-            .map(|s| s.starts_with("CN=AgID CA1")),
+        r.signer_issuer.as_deref().map(|s| s.starts_with("CN=AgID CA1")),
         Some(true)
     );
     let st = r.signing_time.expect("signingTime");
@@ -693,11 +588,7 @@ fn real_aruba_2018_sha1() {
     // The LF form as stored is not what was signed.
     assert_eq!(
         verify_detached(
-            &content
-                .iter()
-                .copied()
-                .filter(|b| *b != b'\r')
-                .collect::<Vec<_>>(),
+            &content.iter().copied().filter(|b| *b != b'\r').collect::<Vec<_>>(),
             &der,
             None,
             None
@@ -717,21 +608,12 @@ fn real_aruba_2014_rsa1024() {
     assert_eq!(r.signature_algorithm.as_deref(), Some("rsaEncryption"));
     assert_eq!(r.key_bits, Some(1024));
     assert!(
-        r.signer_emails
-            .contains(&"posta-certificata@pec.aruba.it".to_owned()),
+        r.signer_emails.contains(&"posta-certificata@pec.aruba.it".to_owned()),
         "{:?}",
         r.signer_emails
     );
-    assert!(
-        r.problems.iter().any(|p| p.contains("sha1")),
-        "{:?}",
-        r.problems
-    );
-    assert!(
-        r.problems.iter().any(|p| p.contains("1024")),
-        "{:?}",
-        r.problems
-    );
+    assert!(r.problems.iter().any(|p| p.contains("sha1")), "{:?}", r.problems);
+    assert!(r.problems.iter().any(|p| p.contains("1024")), "{:?}", r.problems);
     assert_eq!(
         r.signer_subject.as_deref(),
         Some("C=IT, O=ARUBA PEC S.p.A., CN=Posta Certificata ARUBA PEC")
@@ -761,4 +643,40 @@ fn real_aruba_2014_rsa1024() {
         verify_detached(&altered, &der, None, None).verdict,
         SignatureVerdict::Invalid
     );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn signature() -> &'static [u8] {
+        static SIG: OnceLock<Vec<u8>> = OnceLock::new();
+        SIG.get_or_init(|| signer().sign_detached(CONTENT).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes(sig in proptest::collection::vec(any::<u8>(), 0..600), content in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let r = verify_detached(&content, &sig, Some(&trust_of(&pki().ca_cert_pem)), Some(Utc::now()));
+            prop_assert_eq!(r.verdict, SignatureVerdict::Unreadable);
+        }
+
+        #[test]
+        fn mutated_signature(edits in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4), cut in any::<prop::sample::Index>()) {
+            let mut sig = signature().to_vec();
+            for (i, x) in &edits {
+                let n = i.index(sig.len());
+                sig[n] ^= x;
+            }
+            if edits.len() == 3 {
+                let n = cut.index(sig.len());
+                sig.truncate(n);
+            }
+            let r = verify_detached(CONTENT, &sig, Some(&trust_of(&pki().ca_cert_pem)), None);
+            // Whatever the verdict, a Trusted one needs a Valid signature.
+            prop_assert!(r.trust != TrustVerdict::Trusted || r.verdict == SignatureVerdict::Valid);
+        }
+    }
 }

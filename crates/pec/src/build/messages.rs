@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use mail_builder::headers::HeaderType;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
-use mail_builder::headers::text::Text;
 
 use super::text::{self, Facts};
 use super::{Assembly, BuildError, Built, Certified, Gestore, hash_attachments};
@@ -53,7 +52,11 @@ impl NonDeliveryReason {
     }
 
     pub fn new(errore: Errore, code: &str, text: &str) -> Self {
-        NonDeliveryReason { errore, code: code.to_string(), text: text.to_string() }
+        NonDeliveryReason {
+            errore,
+            code: code.to_string(),
+            text: text.to_string(),
+        }
     }
 
     /// `5.1.1 - Certa PEC S.p.A. - indirizzo non valido`.
@@ -84,17 +87,26 @@ struct Receipt<'a> {
 
 impl Gestore {
     fn facts<'a>(&self, c: &'a Certified, at: LegalTime) -> Facts<'a> {
-        Facts { at, subject: &c.subject, sender: &c.sender, identificativo: c.identificativo.as_str() }
+        Facts {
+            at,
+            subject: &c.subject,
+            sender: &c.sender,
+            identificativo: c.identificativo.as_str(),
+        }
     }
 
     /// Headers of a receipt or notice (pec-rules.md 3.4-3.8): From the gestore, To one
     /// address, the kind in `X-Ricevuta`, the original msgid in `X-Riferimento-Message-ID`.
-    fn receipt_headers<'a>(&self, c: &'a Certified, r: Receipt<'a>, at: LegalTime) -> Vec<(&'static str, HeaderType<'a>)> {
+    fn receipt_headers<'a>(
+        &self,
+        c: &'a Certified,
+        r: Receipt<'a>,
+        at: LegalTime,
+    ) -> Vec<(&'static str, HeaderType<'a>)> {
         let mut h: Vec<(&'static str, HeaderType<'a>)> = vec![
             ("Date", Raw::new(at.rfc5322()).into()),
             ("From", Raw::new(self.address()).into()),
             ("To", Raw::new(r.to).into()),
-            ("Subject", Text::new(format!("{}{}", r.subject_prefix, c.subject)).into()),
             ("X-Ricevuta", Raw::new(r.x_ricevuta).into()),
         ];
         if let Some(msgid) = &c.msgid {
@@ -110,7 +122,6 @@ impl Gestore {
         let mut headers: Vec<(&'static str, HeaderType<'_>)> = vec![
             ("X-Trasporto", Raw::new("posta-certificata").into()),
             ("Date", Raw::new(at.rfc5322()).into()),
-            ("Subject", Text::new(format!("{SUBJECT_POSTA_CERTIFICATA}{}", c.subject)).into()),
             ("From", on_behalf_of(&c.sender, &self.address())),
             ("Reply-To", Raw::new(c.reply_to.as_str()).into()),
         ];
@@ -124,6 +135,7 @@ impl Gestore {
         d.ricevuta = Some(c.receipt_kind.clone());
         self.assemble(Assembly {
             headers,
+            subject: (SUBJECT_POSTA_CERTIFICATA, c.subject.clone()),
             message_id: c.identificativo.as_message_id(),
             text: text::transport_envelope(&self.facts(c, at), &c.recipients),
             daticert: Some(d),
@@ -133,16 +145,38 @@ impl Gestore {
 
     /// Ricevuta di accettazione (pec-rules.md 3.4), to the sender.
     pub fn acceptance(&self, c: &Certified, at: LegalTime) -> Result<Built, BuildError> {
-        let r = Receipt { to: &c.sender, subject_prefix: SUBJECT_ACCETTAZIONE, x_ricevuta: "accettazione", extra: vec![] };
-        self.receipt(c, r, at, self.daticert(Tipo::Accettazione, Errore::Nessuno, c, at), text::acceptance(&self.facts(c, at), &c.recipients), None)
+        let r = Receipt {
+            to: &c.sender,
+            subject_prefix: SUBJECT_ACCETTAZIONE,
+            x_ricevuta: "accettazione",
+            extra: vec![],
+        };
+        self.receipt(
+            c,
+            r,
+            at,
+            self.daticert(Tipo::Accettazione, Errore::Nessuno, c, at),
+            text::acceptance(&self.facts(c, at), &c.recipients),
+            None,
+        )
     }
 
     /// Avviso di non accettazione, formal or for virus (pec-rules.md 3.5), to the sender.
-    pub fn non_acceptance(&self, c: &Certified, reason: &NonAcceptanceReason, at: LegalTime) -> Result<Built, BuildError> {
+    pub fn non_acceptance(
+        &self,
+        c: &Certified,
+        reason: &NonAcceptanceReason,
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
         let facts = self.facts(c, at);
         let (r, errore, esteso, body) = match reason {
             NonAcceptanceReason::Formal { code, text: why } => (
-                Receipt { to: &c.sender, subject_prefix: SUBJECT_NON_ACCETTAZIONE, x_ricevuta: "non-accettazione", extra: vec![] },
+                Receipt {
+                    to: &c.sender,
+                    subject_prefix: SUBJECT_NON_ACCETTAZIONE,
+                    x_ricevuta: "non-accettazione",
+                    extra: vec![],
+                },
                 Errore::Altro,
                 format!("{code} - {} - {why}", self.name),
                 text::non_acceptance(&facts, why, false),
@@ -167,15 +201,33 @@ impl Gestore {
     /// Ricevuta di presa in carico (pec-rules.md 3.6): from the recipient's gestore to
     /// the sender's gestore (`to`: its receipts address from the provider index).
     pub fn presa_in_carico(&self, c: &Certified, to: &str, at: LegalTime) -> Result<Built, BuildError> {
-        let r = Receipt { to, subject_prefix: SUBJECT_PRESA_IN_CARICO, x_ricevuta: "presa-in-carico", extra: vec![] };
-        self.receipt(c, r, at, self.daticert(Tipo::PresaInCarico, Errore::Nessuno, c, at), text::presa_in_carico(&self.facts(c, at), &c.recipients), None)
+        let r = Receipt {
+            to,
+            subject_prefix: SUBJECT_PRESA_IN_CARICO,
+            x_ricevuta: "presa-in-carico",
+            extra: vec![],
+        };
+        self.receipt(
+            c,
+            r,
+            at,
+            self.daticert(Tipo::PresaInCarico, Errore::Nessuno, c, at),
+            text::presa_in_carico(&self.facts(c, at), &c.recipients),
+            None,
+        )
     }
 
     /// Ricevuta di avvenuta consegna (pec-rules.md 3.7) for one `recipient`, of the kind
     /// the sender asked for: `completa` attaches `postacert` (the certified copy as
     /// received in the envelope), `breve` attaches it with each attachment replaced by
     /// its SHA-256 ([`hash_attachments`]), `sintetica` attaches nothing.
-    pub fn delivery_receipt(&self, c: &Certified, recipient: &str, postacert: &[u8], at: LegalTime) -> Result<Built, BuildError> {
+    pub fn delivery_receipt(
+        &self,
+        c: &Certified,
+        recipient: &str,
+        postacert: &[u8],
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
         let r = Receipt {
             to: &c.sender,
             subject_prefix: SUBJECT_CONSEGNA,
@@ -186,34 +238,83 @@ impl Gestore {
         d.ricevuta = Some(c.receipt_kind.clone());
         d.consegna = Some(recipient.to_string());
         let (attached, note) = match c.receipt_kind {
-            ReceiptKind::Breve => (Some(Cow::Owned(hash_attachments(postacert))), Some(text::ORIGINAL_HASHED)),
+            ReceiptKind::Breve => (
+                Some(Cow::Owned(hash_attachments(postacert))),
+                Some(text::ORIGINAL_HASHED),
+            ),
             ReceiptKind::Sintetica => (None, None),
             // Completa, and any value outside the rules (the default applies).
             _ => (Some(Cow::Borrowed(postacert)), Some(text::ORIGINAL_ATTACHED)),
         };
-        self.receipt(c, r, at, d, text::delivery(&self.facts(c, at), recipient, note), attached)
+        self.receipt(
+            c,
+            r,
+            at,
+            d,
+            text::delivery(&self.facts(c, at), recipient, note),
+            attached,
+        )
     }
 
     /// Avviso di mancata consegna (pec-rules.md 3.8) for one `recipient`, from its gestore.
-    pub fn non_delivery(&self, c: &Certified, recipient: &str, reason: &NonDeliveryReason, at: LegalTime) -> Result<Built, BuildError> {
-        let r = Receipt { to: &c.sender, subject_prefix: SUBJECT_MANCATA_CONSEGNA, x_ricevuta: "errore-consegna", extra: vec![] };
+    pub fn non_delivery(
+        &self,
+        c: &Certified,
+        recipient: &str,
+        reason: &NonDeliveryReason,
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
+        let r = Receipt {
+            to: &c.sender,
+            subject_prefix: SUBJECT_MANCATA_CONSEGNA,
+            x_ricevuta: "errore-consegna",
+            extra: vec![],
+        };
         let esteso = reason.errore_esteso(&self.name);
         let body = text::non_delivery(&self.facts(c, at), recipient, &esteso, "Avviso di mancata consegna");
-        self.failure(c, r, reason.errore.clone(), Tipo::ErroreConsegna, recipient, esteso, body, at)
+        self.failure(
+            c,
+            r,
+            reason.errore.clone(),
+            Tipo::ErroreConsegna,
+            recipient,
+            esteso,
+            body,
+            at,
+        )
     }
 
     /// Preavviso di mancata consegna (12 hours, pec-rules.md 1.4), from the sender's
     /// gestore when neither presa in carico nor consegna arrived for `recipient`.
     pub fn timeout_warning(&self, c: &Certified, recipient: &str, at: LegalTime) -> Result<Built, BuildError> {
-        let r = Receipt { to: &c.sender, subject_prefix: SUBJECT_TEMPO_MASSIMO, x_ricevuta: "preavviso-errore-consegna", extra: vec![] };
+        let r = Receipt {
+            to: &c.sender,
+            subject_prefix: SUBJECT_TEMPO_MASSIMO,
+            x_ricevuta: "preavviso-errore-consegna",
+            extra: vec![],
+        };
         let esteso = format!("4.4.7 - {} - consegna non confermata entro 12 ore", self.name);
         let body = text::timeout_warning(&self.facts(c, at), recipient);
-        self.failure(c, r, Errore::Altro, Tipo::PreavvisoErroreConsegna, recipient, esteso, body, at)
+        self.failure(
+            c,
+            r,
+            Errore::Altro,
+            Tipo::PreavvisoErroreConsegna,
+            recipient,
+            esteso,
+            body,
+            at,
+        )
     }
 
     /// Avviso di mancata consegna per superamento dei tempi massimi (24 hours).
     pub fn timeout_failure(&self, c: &Certified, recipient: &str, at: LegalTime) -> Result<Built, BuildError> {
-        let r = Receipt { to: &c.sender, subject_prefix: SUBJECT_TEMPO_MASSIMO, x_ricevuta: "errore-consegna", extra: vec![] };
+        let r = Receipt {
+            to: &c.sender,
+            subject_prefix: SUBJECT_TEMPO_MASSIMO,
+            x_ricevuta: "errore-consegna",
+            extra: vec![],
+        };
         let esteso = format!("5.4.7 - {} - tempo massimo di consegna superato", self.name);
         let body = text::timeout_failure(&self.facts(c, at), recipient, &esteso);
         self.failure(c, r, Errore::Altro, Tipo::ErroreConsegna, recipient, esteso, body, at)
@@ -221,7 +322,14 @@ impl Gestore {
 
     /// Avviso di rilevazione virus (PROBLEMA DI SICUREZZA, pec-rules.md 3.8): from the
     /// recipient's gestore to the sender's gestore (`to`: its receipts address).
-    pub fn virus_detection(&self, c: &Certified, recipient: &str, virus: &str, to: &str, at: LegalTime) -> Result<Built, BuildError> {
+    pub fn virus_detection(
+        &self,
+        c: &Certified,
+        recipient: &str,
+        virus: &str,
+        to: &str,
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
         let r = Receipt {
             to,
             subject_prefix: SUBJECT_PROBLEMA_SICUREZZA,
@@ -236,7 +344,13 @@ impl Gestore {
 
     /// Avviso di mancata consegna per virus: from the sender's gestore to the sender,
     /// after a rilevazione virus about `recipient`.
-    pub fn non_delivery_virus(&self, c: &Certified, recipient: &str, virus: &str, at: LegalTime) -> Result<Built, BuildError> {
+    pub fn non_delivery_virus(
+        &self,
+        c: &Certified,
+        recipient: &str,
+        virus: &str,
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
         let r = Receipt {
             to: &c.sender,
             subject_prefix: SUBJECT_MANCATA_CONSEGNA_VIRUS,
@@ -244,13 +358,24 @@ impl Gestore {
             extra: vec![("X-VerificaSicurezza", Raw::new("errore").into())],
         };
         let esteso = format!("5.7.1 - {} - virus rilevato: {virus}", self.name);
-        let body = text::non_delivery(&self.facts(c, at), recipient, &esteso, "Avviso di mancata consegna per virus");
+        let body = text::non_delivery(
+            &self.facts(c, at),
+            recipient,
+            &esteso,
+            "Avviso di mancata consegna per virus",
+        );
         self.failure(c, r, Errore::Virus, Tipo::ErroreConsegna, recipient, esteso, body, at)
     }
 
     /// Busta di anomalia (pec-rules.md 3.9): wraps `received`, which is not a valid PEC
     /// object, for the recipient. `reverse_path` names the sender when From is missing.
-    pub fn anomaly_envelope(&self, received: &[u8], reverse_path: Option<&str>, reason: &str, at: LegalTime) -> Result<Built, BuildError> {
+    pub fn anomaly_envelope(
+        &self,
+        received: &[u8],
+        reverse_path: Option<&str>,
+        reason: &str,
+        at: LegalTime,
+    ) -> Result<Built, BuildError> {
         let original = Original::parse(received).ok();
         let sender = original
             .as_ref()
@@ -265,7 +390,6 @@ impl Gestore {
         let mut headers: Vec<(&'static str, HeaderType<'_>)> = vec![
             ("X-Trasporto", Raw::new("errore").into()),
             ("Date", Raw::new(at.rfc5322()).into()),
-            ("Subject", Text::new(format!("{SUBJECT_ANOMALIA}{subject}")).into()),
             ("From", on_behalf_of(&sender, &self.address())),
             ("Reply-To", Raw::new(reply_to).into()),
         ];
@@ -279,6 +403,7 @@ impl Gestore {
         let body = text::anomaly(at, &subject, &sender, reason);
         self.assemble(Assembly {
             headers,
+            subject: (SUBJECT_ANOMALIA, subject),
             message_id: self.ids.message_id(at),
             text: body,
             daticert: None,
@@ -314,6 +439,7 @@ impl Gestore {
         postacert: Option<Cow<'a, [u8]>>,
     ) -> Result<Built, BuildError> {
         self.assemble(Assembly {
+            subject: (r.subject_prefix, c.subject.clone()),
             headers: self.receipt_headers(c, r, at),
             message_id: self.ids.message_id(at),
             text: body,
@@ -338,4 +464,3 @@ fn push_address_list<'a>(headers: &mut Vec<(&'static str, HeaderType<'a>)>, name
         .collect();
     headers.push((name, Address::new_list(list).into()));
 }
-

@@ -17,6 +17,7 @@
 
 mod breve;
 mod messages;
+mod subject;
 mod text;
 
 pub use breve::{HASH_FILENAME_SUFFIX, hash_attachments};
@@ -24,10 +25,8 @@ pub use messages::{NonAcceptanceReason, NonDeliveryReason};
 
 use std::borrow::Cow;
 
-use mail_builder::MessageBuilder;
-use mail_builder::headers::HeaderType;
 use mail_builder::headers::content_type::ContentType;
-use mail_builder::headers::raw::Raw;
+use mail_builder::headers::{Header, HeaderType};
 use mail_builder::mime::MimePart;
 
 use crate::daticert::{self, Data, Daticert, Destinatario, Errore, ReceiptKind, Tipo};
@@ -186,6 +185,7 @@ impl Gestore {
         let mut signed = Vec::new();
         MimePart::new("multipart/mixed", parts).write_part(&mut signed);
         let signature = self.signer.sign_detached(&signed)?;
+        let signed_len = signed.len();
         let envelope = MimePart::new(
             ContentType::new("multipart/signed")
                 .attribute("protocol", "application/pkcs7-signature")
@@ -202,15 +202,17 @@ impl Gestore {
                 ),
             ],
         );
-        let mut builder = MessageBuilder::new();
-        for (name, value) in message.headers {
-            builder = builder.header(name, value);
+        let mut bytes = Vec::with_capacity(signed_len + 4096);
+        for (i, (name, value)) in message.headers.iter().enumerate() {
+            if i == 2 {
+                subject::write(&mut bytes, message.subject.0, &message.subject.1);
+            }
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(b": ");
+            value.write_header(&mut bytes, name.len() + 2);
         }
-        let bytes = builder
-            .header("Message-ID", Raw::new(message.message_id.clone()))
-            .body(envelope)
-            .write_to_vec()
-            .unwrap_or_default();
+        bytes.extend_from_slice(format!("Message-ID: {}\r\nMIME-Version: 1.0\r\n", message.message_id).as_bytes());
+        envelope.write_part(&mut bytes);
         Ok(Built {
             bytes,
             message_id: message.message_id,
@@ -221,7 +223,10 @@ impl Gestore {
 
 /// Everything one message is made of, before rendering.
 struct Assembly<'a> {
+    /// Written in this order, with Subject after the first two (Date and From or X-Trasporto).
     headers: Vec<(&'static str, HeaderType<'a>)>,
+    /// Subject prefix and original subject.
+    subject: (&'static str, String),
     message_id: String,
     text: String,
     daticert: Option<Daticert>,

@@ -116,8 +116,7 @@ pub(crate) fn delivery(f: &Facts<'_>, recipient: &str, original: Option<&str>) -
     s
 }
 
-pub(crate) const ORIGINAL_ATTACHED: &str =
-    "Il messaggio originale è incluso in allegato (file \"postacert.eml\").";
+pub(crate) const ORIGINAL_ATTACHED: &str = "Il messaggio originale è incluso in allegato (file \"postacert.eml\").";
 pub(crate) const ORIGINAL_HASHED: &str = "Il messaggio originale è incluso in allegato (file \"postacert.eml\"); \
      ogni suo allegato è sostituito dall'impronta SHA-256 del contenuto (ricevuta breve): \
      conservare gli originali per poterne dimostrare il contenuto.";

@@ -120,11 +120,17 @@ pub struct Destinatario {
 
 impl Destinatario {
     pub fn certificato(address: impl Into<String>) -> Self {
-        Destinatario { address: address.into(), tipo: DestinatarioTipo::Certificato }
+        Destinatario {
+            address: address.into(),
+            tipo: DestinatarioTipo::Certificato,
+        }
     }
 
     pub fn esterno(address: impl Into<String>) -> Self {
-        Destinatario { address: address.into(), tipo: DestinatarioTipo::Esterno }
+        Destinatario {
+            address: address.into(),
+            tipo: DestinatarioTipo::Esterno,
+        }
     }
 }
 
@@ -145,7 +151,11 @@ impl Data {
 
 impl From<LegalTime> for Data {
     fn from(t: LegalTime) -> Self {
-        Data { zona: t.zona(), giorno: t.giorno(), ora: t.ora() }
+        Data {
+            zona: t.zona(),
+            giorno: t.giorno(),
+            ora: t.ora(),
+        }
     }
 }
 

@@ -147,7 +147,10 @@ impl Builder {
                     findings.push("<data> has no zona attribute".to_string());
                     String::new()
                 });
-                self.data = Some(Data { zona, ..Data::default() });
+                self.data = Some(Data {
+                    zona,
+                    ..Data::default()
+                });
             }
             (Some("dati"), "ricevuta") => {
                 let tipo = attribute(e, "tipo").unwrap_or_else(|| "completa".to_string());
@@ -174,7 +177,10 @@ impl Builder {
         match (parent, name) {
             (Some("intestazione"), "mittente") => self.mittente = Some(value),
             (Some("intestazione"), "destinatari") => {
-                let tipo = self.pending_destinatario.take().unwrap_or(DestinatarioTipo::Other(String::new()));
+                let tipo = self
+                    .pending_destinatario
+                    .take()
+                    .unwrap_or(DestinatarioTipo::Other(String::new()));
                 self.destinatari.push(Destinatario { address: value, tipo });
             }
             (Some("intestazione"), "risposte") => self.risposte = Some(value),
@@ -280,7 +286,10 @@ impl Builder {
         if let Some(r) = &d.ricevuta
             && !r.is_known()
         {
-            findings.push(format!("ricevuta tipo {:?} is not completa, breve or sintetica; kept as written", r.as_str()));
+            findings.push(format!(
+                "ricevuta tipo {:?} is not completa, breve or sintetica; kept as written",
+                r.as_str()
+            ));
         }
         if !d.data.zona.is_empty() && d.time().is_none() {
             findings.push(format!(

@@ -54,13 +54,19 @@ fn stray_text_node_is_reported_not_fatal() {
     let (d, findings) = read(xml.as_bytes()).unwrap();
     assert_eq!(d.risposte, "l.battistini@pec.it");
     assert_eq!(d.oggetto.as_deref(), Some("IT03339130126_00009.xml"));
-    assert_eq!(findings, vec!["stray text \"a\" inside <intestazione> ignored".to_string()]);
+    assert_eq!(
+        findings,
+        vec!["stray text \"a\" inside <intestazione> ignored".to_string()]
+    );
 }
 
 #[test]
 fn unknown_values_are_kept_as_written() {
     let xml = ARUBA_ACCETTAZIONE
-        .replace("tipo=\"accettazione\" errore=\"nessuno\"", "tipo=\"non-pec\" errore=\"boh\"")
+        .replace(
+            "tipo=\"accettazione\" errore=\"nessuno\"",
+            "tipo=\"non-pec\" errore=\"boh\"",
+        )
         .replace("tipo=\"certificato\"", "tipo=\"strano\"");
     let (d, findings) = read(xml.as_bytes()).unwrap();
     assert_eq!(d.tipo, Tipo::Other("non-pec".into()));
@@ -82,7 +88,10 @@ fn errore_defaults_to_nessuno_and_ricevuta_to_completa() {
 
 #[test]
 fn not_xml_and_wrong_root_are_errors() {
-    assert!(matches!(read(b"<postacert><dati></postacert>"), Err(ReadError::Malformed(_))));
+    assert!(matches!(
+        read(b"<postacert><dati></postacert>"),
+        Err(ReadError::Malformed(_))
+    ));
     assert_eq!(read(b"<daticert/>"), Err(ReadError::WrongRoot("daticert".into())));
     assert_eq!(read(b"   "), Err(ReadError::Empty));
 }
@@ -91,8 +100,18 @@ fn not_xml_and_wrong_root_are_errors() {
 fn missing_required_elements_are_findings() {
     let (d, findings) = read(b"<postacert tipo=\"accettazione\"><intestazione/><dati/></postacert>").unwrap();
     assert_eq!(d.tipo, Tipo::Accettazione);
-    for what in ["<mittente>", "<risposte>", "<gestore-emittente>", "<identificativo>", "<data>", "<destinatari>"] {
-        assert!(findings.iter().any(|f| f.contains(what)), "no finding for {what}: {findings:?}");
+    for what in [
+        "<mittente>",
+        "<risposte>",
+        "<gestore-emittente>",
+        "<identificativo>",
+        "<data>",
+        "<destinatari>",
+    ] {
+        assert!(
+            findings.iter().any(|f| f.contains(what)),
+            "no finding for {what}: {findings:?}"
+        );
     }
 }
 
@@ -104,5 +123,8 @@ fn writer_escapes_markup_and_control_characters() {
     assert!(xml.contains("<oggetto>Fattura &lt;n. 1&gt; &amp; \"nota\" d'acconto\u{FFFD}  riga</oggetto>"));
     let (back, findings) = read(xml.as_bytes()).unwrap();
     assert!(findings.is_empty());
-    assert_eq!(back.oggetto.as_deref(), Some("Fattura <n. 1> & \"nota\" d'acconto\u{FFFD}  riga"));
+    assert_eq!(
+        back.oggetto.as_deref(),
+        Some("Fattura <n. 1> & \"nota\" d'acconto\u{FFFD}  riga")
+    );
 }

@@ -66,11 +66,11 @@ fn element(x: &mut String, depth: usize, name: &str, value: &str) {
 }
 
 fn text(value: &str) -> String {
-    partial_escape(&xml_chars(value)).into_owned()
+    partial_escape(xml_chars(value)).into_owned()
 }
 
 fn attr(value: &str) -> String {
-    escape(&xml_chars(value)).into_owned()
+    escape(xml_chars(value)).into_owned()
 }
 
 /// XML 1.0 forbids most control characters, and a parser turns CR and LF inside

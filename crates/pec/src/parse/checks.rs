@@ -14,7 +14,10 @@ pub(super) fn consistency(m: &mut PecMessage) {
     let mut f = Vec::new();
     let kind = m.kind;
     let h = &m.headers;
-    if !subject_prefixes(kind).iter().any(|p| h.subject.as_deref().unwrap_or_default().starts_with(p)) {
+    if !subject_prefixes(kind)
+        .iter()
+        .any(|p| h.subject.as_deref().unwrap_or_default().starts_with(p))
+    {
         f.push(format!(
             "subject lacks the prefix of {kind} ({})",
             subject_prefixes(kind).join(" or ").trim_end_matches(": ")
@@ -42,10 +45,14 @@ pub(super) fn consistency(m: &mut PecMessage) {
         if let Some(want) = kind.tipo()
             && d.tipo != want
         {
-            f.push(format!("daticert tipo {:?} disagrees with the headers ({})", d.tipo.as_str(), want.as_str()));
+            f.push(format!(
+                "daticert tipo {:?} disagrees with the headers ({})",
+                d.tipo.as_str(),
+                want.as_str()
+            ));
         }
-        for (what, value) in std::iter::once(("mittente", &d.mittente))
-            .chain(d.destinatari.iter().map(|x| ("destinatari", &x.address)))
+        for (what, value) in
+            std::iter::once(("mittente", &d.mittente)).chain(d.destinatari.iter().map(|x| ("destinatari", &x.address)))
         {
             if !is_address(value) {
                 f.push(format!("<{what}> is not an e-mail address: {value:?} (kept as text)"));
@@ -54,13 +61,18 @@ pub(super) fn consistency(m: &mut PecMessage) {
         if let (Some(msgid), Some(reference)) = (&d.msgid, &h.x_riferimento_message_id)
             && MsgId::parse(msgid) != MsgId::parse(reference)
         {
-            f.push(format!("daticert msgid {msgid} differs from X-Riferimento-Message-ID {reference}"));
+            f.push(format!(
+                "daticert msgid {msgid} differs from X-Riferimento-Message-ID {reference}"
+            ));
         }
         if kind == Kind::BustaTrasporto
             && let Some(mid) = &h.message_id
             && Identificativo::parse(mid) != Identificativo::parse(&d.identificativo)
         {
-            f.push(format!("envelope Message-ID {mid} differs from daticert identificativo {}", d.identificativo));
+            f.push(format!(
+                "envelope Message-ID {mid} differs from daticert identificativo {}",
+                d.identificativo
+            ));
         }
         if matches!(kind, Kind::BustaTrasporto | Kind::AvvenutaConsegna) && d.ricevuta.is_none() {
             f.push(format!("daticert of {} needs <ricevuta tipo=...>", d.tipo));
@@ -73,7 +85,10 @@ pub(super) fn consistency(m: &mut PecMessage) {
         if kind == Kind::AvvenutaConsegna {
             match d.ricevuta {
                 Some(ReceiptKind::Completa | ReceiptKind::Breve) if !postacert => {
-                    f.push(format!("a {} delivery receipt must carry postacert.eml", d.ricevuta.as_ref().map(|r| r.as_str()).unwrap_or_default()));
+                    f.push(format!(
+                        "a {} delivery receipt must carry postacert.eml",
+                        d.ricevuta.as_ref().map(|r| r.as_str()).unwrap_or_default()
+                    ));
                 }
                 Some(ReceiptKind::Sintetica) if postacert => {
                     f.push("a sintetica delivery receipt must not carry the original".to_string());
@@ -86,7 +101,11 @@ pub(super) fn consistency(m: &mut PecMessage) {
             && let Some(rest) = subject_prefixes(kind).iter().find_map(|p| subject.strip_prefix(p))
             && rest.trim() != oggetto.trim()
         {
-            f.push(format!("daticert oggetto {:?} differs from the subject after its prefix {:?}", oggetto.trim(), rest.trim()));
+            f.push(format!(
+                "daticert oggetto {:?} differs from the subject after its prefix {:?}",
+                oggetto.trim(),
+                rest.trim()
+            ));
         }
     }
     m.findings.append(&mut f);

@@ -118,7 +118,9 @@ pub(super) fn classify(h: &PecHeaders, daticert: Option<&Daticert>, findings: &m
         _ => None,
     };
     if let (Some(t), Some(r)) = (trasporto, ricevuta) {
-        findings.push(format!("both X-Trasporto ({t}) and X-Ricevuta ({r}) are present; X-Trasporto wins"));
+        findings.push(format!(
+            "both X-Trasporto ({t}) and X-Ricevuta ({r}) are present; X-Trasporto wins"
+        ));
     }
     if let Some(kind) = from_headers {
         return Some(kind);

@@ -91,7 +91,11 @@ pub fn parse(raw: &[u8], trust: Option<&TrustList>) -> Parsed {
     let (fields, _) = mime::header_fields(raw);
     let headers = read_headers(&fields);
     let not_pec = |reason: String| {
-        Parsed::NotPec(NotPec { reason, subject: headers.subject.clone(), from: headers.from.clone() })
+        Parsed::NotPec(NotPec {
+            reason,
+            subject: headers.subject.clone(),
+            from: headers.from.clone(),
+        })
     };
     if raw.iter().all(u8::is_ascii_whitespace) {
         return not_pec("the input is empty".to_string());
@@ -115,7 +119,14 @@ pub fn parse(raw: &[u8], trust: Option<&TrustList>) -> Parsed {
         return not_pec(kind::not_pec_reason(&headers));
     };
     let signature = verify_signature(raw, &message, trust);
-    let mut pec = PecMessage { kind, headers, daticert, postacert: parts.postacert, signature, findings };
+    let mut pec = PecMessage {
+        kind,
+        headers,
+        daticert,
+        postacert: parts.postacert,
+        signature,
+        findings,
+    };
     if parts.daticert.is_none() {
         pec.findings.extend(checks::missing_daticert(kind));
     }
@@ -124,7 +135,12 @@ pub fn parse(raw: &[u8], trust: Option<&TrustList>) -> Parsed {
 }
 
 fn read_headers(fields: &[RawField<'_>]) -> PecHeaders {
-    let get = |name: &str| fields.iter().find(|f| f.name.eq_ignore_ascii_case(name)).map(RawField::value);
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(RawField::value)
+    };
     let decoded = |name: &str| get(name).map(|v| decode_words(&v));
     PecHeaders {
         subject: decoded("Subject"),

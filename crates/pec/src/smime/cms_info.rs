@@ -22,10 +22,7 @@ pub(crate) const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SignerId {
     /// issuerAndSerialNumber: the issuer Name (DER) and the serial number's content octets.
-    IssuerSerial {
-        issuer_der: Vec<u8>,
-        serial: Vec<u8>,
-    },
+    IssuerSerial { issuer_der: Vec<u8>, serial: Vec<u8> },
     /// subjectKeyIdentifier.
     KeyId(Vec<u8>),
 }
@@ -61,18 +58,14 @@ pub(crate) enum CmsDecodeError {
 
 /// Decodes a ContentInfo holding a SignedData. Trailing bytes after the ContentInfo are ignored.
 pub(crate) fn parse(der: &[u8]) -> Result<CmsInfo, CmsDecodeError> {
-    let malformed = |what: &str, e: cms::cert::x509::der::Error| {
-        CmsDecodeError::Malformed(format!("{what}: {e}"))
-    };
+    let malformed = |what: &str, e: cms::cert::x509::der::Error| CmsDecodeError::Malformed(format!("{what}: {e}"));
     let mut reader = SliceReader::new(der).map_err(|e| malformed("ContentInfo", e))?;
     let ci = ContentInfo::decode(&mut reader).map_err(|e| malformed("ContentInfo", e))?;
     if ci.content_type != OID_SIGNED_DATA {
         return Err(CmsDecodeError::NotSignedData(ci.content_type.to_string()));
     }
     if ci.content.tag() != Tag::Sequence {
-        return Err(CmsDecodeError::Malformed(
-            "SignedData is not a SEQUENCE".to_owned(),
-        ));
+        return Err(CmsDecodeError::Malformed("SignedData is not a SEQUENCE".to_owned()));
     }
     let elements = elements_of(ci.content.value()).map_err(|e| malformed("SignedData", e))?;
     let mut info = CmsInfo::default();
@@ -103,9 +96,7 @@ pub(crate) fn parse(der: &[u8]) -> Result<CmsInfo, CmsDecodeError> {
         }
     }
     let Some(signer_infos) = signer_infos else {
-        return Err(CmsDecodeError::Malformed(
-            "SignedData has no signerInfos".to_owned(),
-        ));
+        return Err(CmsDecodeError::Malformed("SignedData has no signerInfos".to_owned()));
     };
     let signers = elements_of(signer_infos.value()).map_err(|e| malformed("signerInfos", e))?;
     info.signer_count = signers.len();
@@ -210,22 +201,16 @@ mod tests {
     #[test]
     fn garbage_is_malformed() {
         assert!(matches!(parse(b""), Err(CmsDecodeError::Malformed(_))));
-        assert!(matches!(
-            parse(b"\x30\x03\x02\x01"),
-            Err(CmsDecodeError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse(&[0x30, 0x80, 0, 0]),
-            Err(CmsDecodeError::Malformed(_))
-        ));
+        assert!(matches!(parse(b"\x30\x03\x02\x01"), Err(CmsDecodeError::Malformed(_))));
+        assert!(matches!(parse(&[0x30, 0x80, 0, 0]), Err(CmsDecodeError::Malformed(_))));
     }
 
     #[test]
     fn other_content_type_is_reported() {
         // ContentInfo { id-data, [0] OCTET STRING "x" }
         let der = [
-            0x30, 0x14, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01, 0xa0,
-            0x07, 0x04, 0x05, b'h', b'e', b'l', b'l', b'o',
+            0x30, 0x14, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01, 0xa0, 0x07, 0x04, 0x05, b'h',
+            b'e', b'l', b'l', b'o',
         ];
         assert_eq!(
             parse(&der).unwrap_err(),
@@ -237,10 +222,7 @@ mod tests {
     fn names() {
         assert_eq!(digest_name("1.3.14.3.2.26"), "sha1");
         assert_eq!(digest_name(OID_SHA256), "sha256");
-        assert_eq!(
-            signature_name("1.2.840.113549.1.1.11"),
-            "sha256WithRSAEncryption"
-        );
+        assert_eq!(signature_name("1.2.840.113549.1.1.11"), "sha256WithRSAEncryption");
         assert_eq!(signature_name("1.2.3"), "1.2.3");
     }
 }

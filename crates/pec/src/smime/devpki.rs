@@ -12,8 +12,7 @@ use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, PKeyRef, Private};
 use openssl::rsa::Rsa;
 use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
 };
 use openssl::x509::{X509, X509Builder, X509Name, X509Ref};
 
@@ -77,9 +76,7 @@ pub fn dev_pki(
     let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     let provider_name = provider_name.trim();
     if domain.is_empty() || !domain.contains('.') || domain.contains(['@', ' ', '/']) {
-        return Err(SmimeError::DevPkiParam(format!(
-            "bad provider domain {domain:?}"
-        )));
+        return Err(SmimeError::DevPkiParam(format!("bad provider domain {domain:?}")));
     }
     if provider_name.is_empty() {
         return Err(SmimeError::DevPkiParam("empty provider name".to_owned()));
@@ -93,16 +90,12 @@ pub fn dev_pki(
         .iter()
         .any(|h| h.trim().is_empty() || h.contains([' ', '/', '@']))
     {
-        return Err(SmimeError::DevPkiParam(format!(
-            "bad TLS host name in {tls_hosts:?}"
-        )));
+        return Err(SmimeError::DevPkiParam(format!("bad TLS host name in {tls_hosts:?}")));
     }
     let start = now - Duration::days(1);
     let fail = |what: &str| {
         let what = what.to_owned();
-        move |e: openssl::error::ErrorStack| {
-            SmimeError::DevPki(format!("{what}: {}", ossl_reason(&e)))
-        }
+        move |e: openssl::error::ErrorStack| SmimeError::DevPki(format!("{what}: {}", ossl_reason(&e)))
     };
 
     // CA
@@ -113,13 +106,7 @@ pub fn dev_pki(
         ("CN", &format!("Certa Development CA {domain}")),
     ])
     .map_err(fail("CA name"))?;
-    let mut b = base_builder(
-        &ca_name,
-        &ca_name,
-        &ca_key,
-        start,
-        add_months(start, CA_MONTHS)?,
-    )?;
+    let mut b = base_builder(&ca_name, &ca_name, &ca_key, start, add_months(start, CA_MONTHS)?)?;
     let ctx_ext = |b: &X509Builder, issuer: Option<&X509Ref>| {
         let ctx = b.x509v3_context(issuer, None);
         (
@@ -129,13 +116,7 @@ pub fn dev_pki(
     };
     let ca_ext = (|| -> Result<(), openssl::error::ErrorStack> {
         b.append_extension(BasicConstraints::new().critical().ca().pathlen(0).build()?)?;
-        b.append_extension(
-            KeyUsage::new()
-                .critical()
-                .key_cert_sign()
-                .crl_sign()
-                .build()?,
-        )?;
+        b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
         let (ski, _) = ctx_ext(&b, None);
         b.append_extension(ski?)?;
         b.sign(&ca_key, MessageDigest::sha256())

@@ -120,10 +120,7 @@ mod tests {
     #[test]
     fn serialises_verdicts() {
         let v = serde_json::to_value(TrustVerdict::NotTrusted("expired".into())).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"status": "not-trusted", "reason": "expired"})
-        );
+        assert_eq!(v, serde_json::json!({"status": "not-trusted", "reason": "expired"}));
         let v = serde_json::to_value(TrustVerdict::NotChecked).unwrap();
         assert_eq!(v, serde_json::json!({"status": "not-checked"}));
         let v = serde_json::to_value(SignatureVerdict::Unreadable).unwrap();

@@ -42,23 +42,17 @@ impl Signer {
     ///
     /// Refuses RSA keys under 2048 bits, EC keys under 256 bits, other key types (whose default
     /// CMS digest would not be SHA-256) and a key that does not match the certificate.
-    pub fn from_pem(
-        cert_pem: &[u8],
-        key_pem: &[u8],
-        chain_pem: &[u8],
-    ) -> Result<Signer, SmimeError> {
-        let cert = X509::from_pem(cert_pem).map_err(|e| {
-            SmimeError::Certificate(format!("not a PEM certificate: {}", ossl_reason(&e)))
-        })?;
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8], chain_pem: &[u8]) -> Result<Signer, SmimeError> {
+        let cert = X509::from_pem(cert_pem)
+            .map_err(|e| SmimeError::Certificate(format!("not a PEM certificate: {}", ossl_reason(&e))))?;
         if contains(key_pem, b"ENCRYPTED") {
             return Err(SmimeError::PrivateKey(
                 "the key is encrypted; an unencrypted PEM key is required".to_owned(),
             ));
         }
         // An explicit empty passphrase: OpenSSL must never prompt on a terminal.
-        let key = PKey::private_key_from_pem_passphrase(key_pem, b"").map_err(|e| {
-            SmimeError::PrivateKey(format!("not a PEM private key: {}", ossl_reason(&e)))
-        })?;
+        let key = PKey::private_key_from_pem_passphrase(key_pem, b"")
+            .map_err(|e| SmimeError::PrivateKey(format!("not a PEM private key: {}", ossl_reason(&e))))?;
         let bits = key.bits();
         match key.id() {
             Id::RSA if bits < MIN_RSA_BITS => {
@@ -74,17 +68,16 @@ impl Signer {
             Id::RSA | Id::EC => {}
             other => return Err(SmimeError::UnsupportedKey(key_id_name(other))),
         }
-        let cert_key = cert.public_key().map_err(|e| {
-            SmimeError::Certificate(format!("unreadable public key: {}", ossl_reason(&e)))
-        })?;
+        let cert_key = cert
+            .public_key()
+            .map_err(|e| SmimeError::Certificate(format!("unreadable public key: {}", ossl_reason(&e))))?;
         if !cert_key.public_eq(&key) {
             return Err(SmimeError::KeyMismatch);
         }
         let chain = if chain_pem.iter().all(u8::is_ascii_whitespace) {
             Vec::new()
         } else {
-            let chain =
-                X509::stack_from_pem(chain_pem).map_err(|e| SmimeError::Chain(ossl_reason(&e)))?;
+            let chain = X509::stack_from_pem(chain_pem).map_err(|e| SmimeError::Chain(ossl_reason(&e)))?;
             if chain.is_empty() {
                 return Err(SmimeError::Chain(
                     "no PEM certificate found in the chain data".to_owned(),
@@ -101,9 +94,7 @@ impl Signer {
     pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, SmimeError> {
         let mut stack = Stack::new().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         for c in &self.chain {
-            stack
-                .push(c.clone())
-                .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+            stack.push(c.clone()).map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         }
         let cms = CmsContentInfo::sign(
             Some(&self.cert),
@@ -113,12 +104,10 @@ impl Signer {
             CMSOptions::DETACHED | CMSOptions::BINARY,
         )
         .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
-        let der = cms
-            .to_der()
-            .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        let der = cms.to_der().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         // CMS_sign picks the key's default digest: make sure it is what micalg announces.
-        let info = cms_info::parse(&der)
-            .map_err(|e| SmimeError::Sign(format!("cannot decode our own signature: {e:?}")))?;
+        let info =
+            cms_info::parse(&der).map_err(|e| SmimeError::Sign(format!("cannot decode our own signature: {e:?}")))?;
         let found = info
             .first_signer
             .map(|s| s.digest_oid)

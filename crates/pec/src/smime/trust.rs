@@ -29,9 +29,7 @@ pub struct TrustList {
 
 impl fmt::Debug for TrustList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TrustList")
-            .field("subjects", &self.subjects())
-            .finish()
+        f.debug_struct("TrustList").field("subjects", &self.subjects()).finish()
     }
 }
 
@@ -66,9 +64,7 @@ impl TrustList {
         let mut known: Vec<Vec<u8>> = self.certs.iter().filter_map(|c| c.to_der().ok()).collect();
         let mut added = 0;
         for c in found {
-            let der = c
-                .to_der()
-                .map_err(|e| SmimeError::BadDer(ossl_reason(&e)))?;
+            let der = c.to_der().map_err(|e| SmimeError::BadDer(ossl_reason(&e)))?;
             if !known.contains(&der) {
                 known.push(der);
                 self.certs.push(c);
@@ -90,22 +86,14 @@ impl TrustList {
 
     /// One-line subjects of the certificates, for display.
     pub fn subjects(&self) -> Vec<String> {
-        self.certs
-            .iter()
-            .map(|c| one_line_name(c.subject_name()))
-            .collect()
+        self.certs.iter().map(|c| one_line_name(c.subject_name())).collect()
     }
 
     /// Builds and checks a path from `signer` (with `untrusted` as intermediate candidates) to
     /// any certificate of the list, for the S/MIME signing purpose, at time `at` (validity is not
     /// checked when `at` is `None`). Security level 0: SHA-1 and RSA-1024 certificates of real
     /// providers are accepted (the caller reports their weakness).
-    pub(crate) fn check_chain(
-        &self,
-        signer: &X509Ref,
-        untrusted: &[X509],
-        at: Option<DateTime<Utc>>,
-    ) -> ChainOutcome {
+    pub(crate) fn check_chain(&self, signer: &X509Ref, untrusted: &[X509], at: Option<DateTime<Utc>>) -> ChainOutcome {
         if self.certs.is_empty() {
             return ChainOutcome {
                 result: Err("the trust list is empty".to_owned()),
@@ -115,10 +103,7 @@ impl TrustList {
         match self.run_store_check(signer, untrusted, at) {
             Ok(outcome) => outcome,
             Err(e) => ChainOutcome {
-                result: Err(format!(
-                    "certificate path check failed: {}",
-                    ossl_reason(&e)
-                )),
+                result: Err(format!("certificate path check failed: {}", ossl_reason(&e))),
                 chain: Vec::new(),
             },
         }
@@ -168,10 +153,7 @@ impl TrustList {
                 }
             }
             if ok {
-                return Ok(ChainOutcome {
-                    result: Ok(()),
-                    chain,
-                });
+                return Ok(ChainOutcome { result: Ok(()), chain });
             }
             let err = c.error();
             let at_cert = c
@@ -183,14 +165,10 @@ impl TrustList {
                 | ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
                 | ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
                 | ERR_DEPTH_ZERO_SELF_SIGNED_CERT
-                | ERR_SELF_SIGNED_CERT_IN_CHAIN => format!(
-                    "signer not in the trust list: {} (at {at_cert})",
-                    err.error_string()
-                ),
-                _ => format!(
-                    "certificate chain rejected: {} (at {at_cert})",
-                    err.error_string()
-                ),
+                | ERR_SELF_SIGNED_CERT_IN_CHAIN => {
+                    format!("signer not in the trust list: {} (at {at_cert})", err.error_string())
+                }
+                _ => format!("certificate chain rejected: {} (at {at_cert})", err.error_string()),
             };
             Ok(ChainOutcome {
                 result: Err(reason),
@@ -211,10 +189,7 @@ mod tests {
     #[test]
     fn add_certificates_errors() {
         let mut t = TrustList::new();
-        assert!(matches!(
-            t.add_certificates(b""),
-            Err(SmimeError::NoCertificate)
-        ));
+        assert!(matches!(t.add_certificates(b""), Err(SmimeError::NoCertificate)));
         assert!(matches!(
             t.add_certificates(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
             Err(SmimeError::NoCertificate)

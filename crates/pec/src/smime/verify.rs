@@ -12,9 +12,7 @@ use openssl::x509::{X509, X509Name, X509Ref};
 use super::cms_info::{self, CmsDecodeError, SignerId, SignerSummary};
 use super::report::{SignatureReport, SignatureVerdict, TrustVerdict};
 use super::trust::TrustList;
-use super::x509util::{
-    all_emails, asn1_to_chrono, key_algorithm_name, one_line_name, ossl_reason, serial_hex,
-};
+use super::x509util::{all_emails, asn1_to_chrono, key_algorithm_name, one_line_name, ossl_reason, serial_hex};
 
 /// What was learnt from decoding the SignedData (besides the maths).
 #[derive(Default)]
@@ -48,10 +46,7 @@ pub fn verify_detached(
     let mut cms = match CmsContentInfo::from_der(signature_der) {
         Ok(c) => c,
         Err(e) => {
-            return SignatureReport::unreadable(format!(
-                "not a CMS/PKCS#7 structure: {}",
-                ossl_reason(&e)
-            ));
+            return SignatureReport::unreadable(format!("not a CMS/PKCS#7 structure: {}", ossl_reason(&e)));
         }
     };
     let inspected = match inspect(signature_der) {
@@ -73,10 +68,8 @@ pub fn verify_detached(
         }
         (Err(e), Some(_)) => {
             let mut r = SignatureReport::empty(SignatureVerdict::Invalid);
-            r.problems.push(format!(
-                "signature does not match the content: {}",
-                ossl_reason(e)
-            ));
+            r.problems
+                .push(format!("signature does not match the content: {}", ossl_reason(e)));
             r
         }
     };
@@ -90,9 +83,9 @@ pub fn verify_detached(
     if let Some(s) = &inspected.summary {
         let digest = cms_info::digest_name(&s.digest_oid);
         if matches!(digest.as_str(), "sha1" | "md5" | "md2") {
-            report.problems.push(format!(
-                "weak digest {digest} (accepted for received messages)"
-            ));
+            report
+                .problems
+                .push(format!("weak digest {digest} (accepted for received messages)"));
         }
         report.digest_algorithm = Some(digest);
         report.signature_algorithm = Some(cms_info::signature_name(&s.signature_oid));
@@ -107,17 +100,15 @@ pub fn verify_detached(
     report.checked_at = report.signing_time.or(fallback_time);
     match (report.signing_time, report.checked_at) {
         (Some(_), _) => {}
-        (None, Some(_)) => report.problems.push(
-            "no signingTime attribute: certificate validity checked at the message date".to_owned(),
-        ),
-        (None, None) => report.problems.push(
-            "no signingTime attribute and no message date: certificate validity not checked"
-                .to_owned(),
-        ),
+        (None, Some(_)) => report
+            .problems
+            .push("no signingTime attribute: certificate validity checked at the message date".to_owned()),
+        (None, None) => report
+            .problems
+            .push("no signingTime attribute and no message date: certificate validity not checked".to_owned()),
     }
     let mut validity_problem = None;
-    if let (Some(t), Some(nb), Some(na)) = (report.checked_at, report.not_before, report.not_after)
-    {
+    if let (Some(t), Some(nb), Some(na)) = (report.checked_at, report.not_before, report.not_after) {
         let ok = nb <= t && t <= na;
         report.valid_at_signing_time = Some(ok);
         if t > na {
@@ -134,18 +125,17 @@ pub fn verify_detached(
         report.problems.push(p.clone());
     }
 
-    report.trust = match (trust, &report.verdict, &inspected.signer_cert) {
-        (None, _, _) => TrustVerdict::NotChecked,
-        (Some(_), v, _) if *v != SignatureVerdict::Valid => TrustVerdict::NotChecked,
-        (Some(_), _, None) => {
+    report.trust = match (trust, &report.verdict, &inspected.signer_cert, validity_problem) {
+        (None, _, _, _) => TrustVerdict::NotChecked,
+        (Some(_), v, _, _) if *v != SignatureVerdict::Valid => TrustVerdict::NotChecked,
+        (Some(_), _, None, _) => {
             let r = "signer certificate not identified in the signature".to_owned();
             report.problems.push(r.clone());
             TrustVerdict::NotTrusted(r)
         }
-        (Some(_), _, Some(_)) if validity_problem.is_some() => {
-            TrustVerdict::NotTrusted(validity_problem.clone().unwrap_or_default())
-        }
-        (Some(list), _, Some(cert)) => {
+        // An expired (or not yet valid) certificate is never trusted; already in `problems`.
+        (Some(_), _, Some(_), Some(p)) => TrustVerdict::NotTrusted(p),
+        (Some(list), _, Some(cert), None) => {
             let outcome = list.check_chain(cert, &inspected.certs, report.checked_at);
             match outcome.result {
                 Ok(()) => {
@@ -194,9 +184,7 @@ fn inspect(der: &[u8]) -> Result<Inspected, String> {
             }
             Ok(out)
         }
-        Err(CmsDecodeError::NotSignedData(oid)) => {
-            Err(format!("not a SignedData (content type {oid})"))
-        }
+        Err(CmsDecodeError::NotSignedData(oid)) => Err(format!("not a SignedData (content type {oid})")),
         Err(CmsDecodeError::Malformed(m)) => {
             let (certs, signer) = pkcs7_details(der);
             Ok(Inspected {
@@ -235,16 +223,10 @@ fn matches_sid(cert: &X509Ref, sid: &SignerId) -> bool {
                 return false;
             };
             let same_issuer = cert.issuer_name().try_cmp(&name).ok() == Some(Ordering::Equal);
-            let cert_serial = cert
-                .serial_number()
-                .to_bn()
-                .map(|b| b.to_vec())
-                .unwrap_or_default();
+            let cert_serial = cert.serial_number().to_bn().map(|b| b.to_vec()).unwrap_or_default();
             same_issuer && strip_zeros(&cert_serial) == strip_zeros(serial)
         }
-        SignerId::KeyId(id) => cert
-            .subject_key_id()
-            .is_some_and(|k| k.as_slice() == id.as_slice()),
+        SignerId::KeyId(id) => cert.subject_key_id().is_some_and(|k| k.as_slice() == id.as_slice()),
     }
 }
 
@@ -265,12 +247,12 @@ fn describe_signer(report: &mut SignatureReport, cert: &X509Ref) {
         report.key_algorithm = Some(key_algorithm_name(&key));
         report.key_bits = Some(bits);
         match key.id() {
-            Id::RSA | Id::RSA_PSS if bits < 2048 => report.problems.push(format!(
-                "RSA key of {bits} bits (accepted for received messages)"
-            )),
-            Id::EC if bits < 256 => report.problems.push(format!(
-                "EC key of {bits} bits (accepted for received messages)"
-            )),
+            Id::RSA | Id::RSA_PSS if bits < 2048 => report
+                .problems
+                .push(format!("RSA key of {bits} bits (accepted for received messages)")),
+            Id::EC if bits < 256 => report
+                .problems
+                .push(format!("EC key of {bits} bits (accepted for received messages)")),
             _ => {}
         }
     }

@@ -93,9 +93,7 @@ pub(crate) fn serial_hex(cert: &X509Ref) -> Option<String> {
 pub(crate) fn asn1_to_chrono(t: &Asn1TimeRef) -> Option<DateTime<Utc>> {
     let epoch = Asn1Time::from_unix(0).ok()?;
     let d = epoch.diff(t).ok()?;
-    let secs = i64::from(d.days)
-        .checked_mul(86_400)?
-        .checked_add(i64::from(d.secs))?;
+    let secs = i64::from(d.days).checked_mul(86_400)?.checked_add(i64::from(d.secs))?;
     DateTime::from_timestamp(secs, 0)
 }
 
@@ -103,10 +101,7 @@ pub(crate) fn asn1_to_chrono(t: &Asn1TimeRef) -> Option<DateTime<Utc>> {
 // time_t is i64 on most targets but not all.
 #[allow(clippy::useless_conversion)]
 pub(crate) fn chrono_to_asn1(t: DateTime<Utc>) -> Result<Asn1Time, String> {
-    let secs = t
-        .timestamp()
-        .try_into()
-        .map_err(|_| format!("time {t} out of range"))?;
+    let secs = t.timestamp().try_into().map_err(|_| format!("time {t} out of range"))?;
     Asn1Time::from_unix(secs).map_err(|e| ossl_reason(&e))
 }
 
@@ -168,13 +163,9 @@ mod tests {
         let mut b = X509Name::builder().unwrap();
         b.append_entry_by_text("C", "IT").unwrap();
         b.append_entry_by_text("O", "Acme, S.p.A.").unwrap();
-        b.append_entry_by_text("CN", "Posta Certificata Acme")
-            .unwrap();
+        b.append_entry_by_text("CN", "Posta Certificata Acme").unwrap();
         let n = b.build();
-        assert_eq!(
-            one_line_name(&n),
-            "CN=Posta Certificata Acme, O=Acme\\, S.p.A., C=IT"
-        );
+        assert_eq!(one_line_name(&n), "CN=Posta Certificata Acme, O=Acme\\, S.p.A., C=IT");
     }
 
     #[test]

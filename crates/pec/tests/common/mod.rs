@@ -25,8 +25,12 @@ pub fn gestore() -> &'static Gestore {
     static G: OnceLock<Gestore> = OnceLock::new();
     G.get_or_init(|| {
         let p = pki();
-        let signer = Signer::from_pem(p.signer_cert_pem.as_bytes(), p.signer_key_pem.as_bytes(), p.ca_cert_pem.as_bytes())
-            .expect("signer");
+        let signer = Signer::from_pem(
+            p.signer_cert_pem.as_bytes(),
+            p.signer_key_pem.as_bytes(),
+            p.ca_cert_pem.as_bytes(),
+        )
+        .expect("signer");
         Gestore::new(NAME, DOMAIN, signer)
     })
 }
@@ -73,7 +77,13 @@ pub fn certified_from(original: &Original, kind: ReceiptKind) -> Certified {
     let recipients = original
         .recipients()
         .into_iter()
-        .map(|a| if a.ends_with(".example.com") { Destinatario::esterno(a) } else { Destinatario::certificato(a) })
+        .map(|a| {
+            if a.ends_with(".example.com") {
+                Destinatario::esterno(a)
+            } else {
+                Destinatario::certificato(a)
+            }
+        })
         .collect();
     Certified {
         identificativo: g.new_identificativo(at()),
@@ -94,49 +104,116 @@ pub fn every_message(subject: &str) -> Vec<(&'static str, Kind, Built)> {
     let envelope = g.transport_envelope(&c, &original, at()).unwrap();
     let postacert = original.certified_copy(&c.identificativo);
     let rcpt = "avv.bianchi@pec.altro-gestore.it";
-    let with = |k: ReceiptKind| Certified { receipt_kind: k, ..c.clone() };
+    let with = |k: ReceiptKind| Certified {
+        receipt_kind: k,
+        ..c.clone()
+    };
     vec![
         ("busta di trasporto", Kind::BustaTrasporto, envelope),
         ("accettazione", Kind::Accettazione, g.acceptance(&c, at()).unwrap()),
         (
             "non accettazione (formale)",
             Kind::NonAccettazione,
-            g.non_acceptance(&c, &NonAcceptanceReason::Formal { code: "5.7.1".into(), text: "mittente non autorizzato".into() }, at())
-                .unwrap(),
+            g.non_acceptance(
+                &c,
+                &NonAcceptanceReason::Formal {
+                    code: "5.7.1".into(),
+                    text: "mittente non autorizzato".into(),
+                },
+                at(),
+            )
+            .unwrap(),
         ),
         (
             "non accettazione (virus)",
             Kind::NonAccettazione,
-            g.non_acceptance(&c, &NonAcceptanceReason::Virus { text: "Eicar-Test-Signature".into() }, at()).unwrap(),
+            g.non_acceptance(
+                &c,
+                &NonAcceptanceReason::Virus {
+                    text: "Eicar-Test-Signature".into(),
+                },
+                at(),
+            )
+            .unwrap(),
         ),
-        ("presa in carico", Kind::PresaInCarico, g.presa_in_carico(&c, "posta-certificata@pec.altro-gestore.it", at()).unwrap()),
-        ("consegna completa", Kind::AvvenutaConsegna, g.delivery_receipt(&c, rcpt, &postacert, at()).unwrap()),
-        ("consegna breve", Kind::AvvenutaConsegna, g.delivery_receipt(&with(ReceiptKind::Breve), rcpt, &postacert, at()).unwrap()),
+        (
+            "presa in carico",
+            Kind::PresaInCarico,
+            g.presa_in_carico(&c, "posta-certificata@pec.altro-gestore.it", at())
+                .unwrap(),
+        ),
+        (
+            "consegna completa",
+            Kind::AvvenutaConsegna,
+            g.delivery_receipt(&c, rcpt, &postacert, at()).unwrap(),
+        ),
+        (
+            "consegna breve",
+            Kind::AvvenutaConsegna,
+            g.delivery_receipt(&with(ReceiptKind::Breve), rcpt, &postacert, at())
+                .unwrap(),
+        ),
         (
             "consegna sintetica",
             Kind::AvvenutaConsegna,
-            g.delivery_receipt(&with(ReceiptKind::Sintetica), rcpt, &postacert, at()).unwrap(),
+            g.delivery_receipt(&with(ReceiptKind::Sintetica), rcpt, &postacert, at())
+                .unwrap(),
         ),
-        ("mancata consegna no-dest", Kind::ErroreConsegna, g.non_delivery(&c, rcpt, &NonDeliveryReason::unknown_mailbox(), at()).unwrap()),
+        (
+            "mancata consegna no-dest",
+            Kind::ErroreConsegna,
+            g.non_delivery(&c, rcpt, &NonDeliveryReason::unknown_mailbox(), at())
+                .unwrap(),
+        ),
         (
             "mancata consegna no-dominio",
             Kind::ErroreConsegna,
-            g.non_delivery(&c, rcpt, &NonDeliveryReason::unknown_domain(), at()).unwrap(),
+            g.non_delivery(&c, rcpt, &NonDeliveryReason::unknown_domain(), at())
+                .unwrap(),
         ),
-        ("mancata consegna altro", Kind::ErroreConsegna, g.non_delivery(&c, rcpt, &NonDeliveryReason::mailbox_full(), at()).unwrap()),
-        ("preavviso 12 ore", Kind::PreavvisoErroreConsegna, g.timeout_warning(&c, rcpt, at()).unwrap()),
-        ("mancata consegna 24 ore", Kind::ErroreConsegna, g.timeout_failure(&c, rcpt, at()).unwrap()),
+        (
+            "mancata consegna altro",
+            Kind::ErroreConsegna,
+            g.non_delivery(&c, rcpt, &NonDeliveryReason::mailbox_full(), at())
+                .unwrap(),
+        ),
+        (
+            "preavviso 12 ore",
+            Kind::PreavvisoErroreConsegna,
+            g.timeout_warning(&c, rcpt, at()).unwrap(),
+        ),
+        (
+            "mancata consegna 24 ore",
+            Kind::ErroreConsegna,
+            g.timeout_failure(&c, rcpt, at()).unwrap(),
+        ),
         (
             "rilevazione virus",
             Kind::RilevazioneVirus,
-            g.virus_detection(&c, rcpt, "Eicar-Test-Signature", "posta-certificata@pec.altro-gestore.it", at()).unwrap(),
+            g.virus_detection(
+                &c,
+                rcpt,
+                "Eicar-Test-Signature",
+                "posta-certificata@pec.altro-gestore.it",
+                at(),
+            )
+            .unwrap(),
         ),
-        ("mancata consegna per virus", Kind::ErroreConsegna, g.non_delivery_virus(&c, rcpt, "Eicar-Test-Signature", at()).unwrap()),
+        (
+            "mancata consegna per virus",
+            Kind::ErroreConsegna,
+            g.non_delivery_virus(&c, rcpt, "Eicar-Test-Signature", at()).unwrap(),
+        ),
         (
             "busta di anomalia",
             Kind::BustaAnomalia,
-            g.anomaly_envelope(&original_bytes(subject), Some("mario.rossi@example.com"), "messaggio di posta ordinaria", at())
-                .unwrap(),
+            g.anomaly_envelope(
+                &original_bytes(subject),
+                Some("mario.rossi@example.com"),
+                "messaggio di posta ordinaria",
+                at(),
+            )
+            .unwrap(),
         ),
     ]
 }
@@ -144,6 +221,10 @@ pub fn every_message(subject: &str) -> Vec<(&'static str, Kind, Built)> {
 /// `../shared` beside the project root; the tests that read it fail when it is missing.
 pub fn shared_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    assert!(dir.join("vectors/real").is_dir(), "../shared/vectors/real is missing beside the project root ({})", dir.display());
+    assert!(
+        dir.join("vectors/real").is_dir(),
+        "../shared/vectors/real is missing beside the project root ({})",
+        dir.display()
+    );
     dir
 }
