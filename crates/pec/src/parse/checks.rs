@@ -14,9 +14,11 @@ pub(super) fn consistency(m: &mut PecMessage) {
     let mut f = Vec::new();
     let kind = m.kind;
     let h = &m.headers;
+    let subject = h.subject.as_deref().unwrap_or_default();
+    // An empty original subject leaves `PREFIX:`, its trailing space trimmed.
     if !subject_prefixes(kind)
         .iter()
-        .any(|p| h.subject.as_deref().unwrap_or_default().starts_with(p))
+        .any(|p| subject.starts_with(p) || subject == p.trim_end())
     {
         f.push(format!(
             "subject lacks the prefix of {kind} ({})",
