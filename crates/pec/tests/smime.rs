@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use base64::Engine as _;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use pec::smime::{DevPki, SignatureVerdict, Signer, SmimeError, TrustList, TrustVerdict, dev_pki, verify_detached};
 
@@ -534,7 +533,7 @@ fn split_signed(name: &str) -> (Vec<u8>, Vec<u8>) {
         .copied()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let der = openssl::base64::decode_block(std::str::from_utf8(&b64).unwrap()).unwrap();
     (content, der)
 }
 
