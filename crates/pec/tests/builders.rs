@@ -126,7 +126,7 @@ fn envelope_carries_the_certified_copy_with_rewritten_message_id() {
 #[test]
 fn delivery_receipt_breve_replaces_attachments_with_hashes() {
     let messages = every_message("Breve");
-    let (_, _, breve) = messages.iter().find(|(l, _, _)| *l == "consegna breve").unwrap();
+    let (_, _, breve) = messages.iter().find(|(l, _, _)| *l == "consegna-breve").unwrap();
     let m = parse_pec(&breve.bytes);
     assert_eq!(m.receipt_kind(), Some(ReceiptKind::Breve));
     let original = String::from_utf8(m.postacert.unwrap()).unwrap();
@@ -152,8 +152,8 @@ fn delivery_receipt_breve_replaces_attachments_with_hashes() {
 fn delivery_receipt_sintetica_has_no_original_and_completa_has_it_whole() {
     let messages = every_message("Tipi");
     let get = |l: &str| parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes);
-    assert!(get("consegna sintetica").postacert.is_none());
-    let completa = get("consegna completa");
+    assert!(get("consegna-sintetica").postacert.is_none());
+    let completa = get("consegna-completa");
     assert!(
         String::from_utf8(completa.postacert.unwrap())
             .unwrap()
@@ -173,18 +173,18 @@ fn non_delivery_codes_errore_esteso_as_nota_12() {
             .daticert
             .unwrap()
     };
-    let no_dest = d("mancata consegna no-dest");
+    let no_dest = d("mancata-consegna-no-dest");
     assert_eq!(no_dest.errore, Errore::NoDest);
     assert_eq!(
         no_dest.errore_esteso.as_deref(),
         Some(format!("5.1.1 - {NAME} - indirizzo non valido").as_str())
     );
-    assert_eq!(d("mancata consegna no-dominio").errore, Errore::NoDominio);
-    assert_eq!(d("mancata consegna altro").errore, Errore::Altro);
-    assert_eq!(d("mancata consegna per virus").errore, Errore::Virus);
-    assert_eq!(d("preavviso 12 ore").tipo, Tipo::PreavvisoErroreConsegna);
+    assert_eq!(d("mancata-consegna-no-dominio").errore, Errore::NoDominio);
+    assert_eq!(d("mancata-consegna-altro").errore, Errore::Altro);
+    assert_eq!(d("mancata-consegna-virus").errore, Errore::Virus);
+    assert_eq!(d("preavviso-12-ore").tipo, Tipo::PreavvisoErroreConsegna);
     assert!(
-        d("mancata consegna 24 ore")
+        d("mancata-consegna-24-ore")
             .errore_esteso
             .unwrap()
             .starts_with("5.4.7 - ")
@@ -196,21 +196,21 @@ fn virus_notices_carry_their_security_headers() {
     let messages = every_message("Virus");
     let m = |l: &str| parse_pec(&messages.iter().find(|(x, _, _)| *x == l).unwrap().2.bytes);
     assert_eq!(
-        m("non accettazione (virus)").headers.x_verifica_sicurezza.as_deref(),
+        m("non-accettazione-virus").headers.x_verifica_sicurezza.as_deref(),
         Some("errore")
     );
     assert!(
-        m("non accettazione (virus)")
+        m("non-accettazione-virus")
             .headers
             .subject
             .unwrap()
             .starts_with("AVVISO DI NON ACCETTAZIONE PER VIRUS: ")
     );
     assert_eq!(
-        m("mancata consegna per virus").headers.x_verifica_sicurezza.as_deref(),
+        m("mancata-consegna-virus").headers.x_verifica_sicurezza.as_deref(),
         Some("errore")
     );
-    let rv = m("rilevazione virus");
+    let rv = m("rilevazione-virus");
     assert_eq!(
         rv.headers.x_mittente.as_deref(),
         Some(format!("mario.rossi@{DOMAIN}").as_str())

@@ -17,6 +17,7 @@
 
 mod breve;
 mod messages;
+pub mod samples;
 mod subject;
 mod text;
 
@@ -41,6 +42,8 @@ pub const PROVIDER_LOCAL_PART: &str = "posta-certificata";
 pub enum BuildError {
     #[error("cannot sign the message: {0}")]
     Sign(#[from] SmimeError),
+    #[error("cannot read the input message: {0}")]
+    Input(String),
 }
 
 /// A provider (gestore) able to issue signed PEC messages.
