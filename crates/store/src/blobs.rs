@@ -1,0 +1,143 @@
+//! Content-addressed blobs: each message body stored once, named by its SHA-256,
+//! however many mailboxes hold it. Files are written to a temporary name, synced,
+//! then renamed, so a blob either exists whole or not at all; the `blobs` table
+//! counts references so unreferenced blobs can be deleted.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Conn, Error, Result};
+
+/// The SHA-256 of a blob, lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct BlobId(pub String);
+
+impl BlobId {
+    pub fn of(bytes: &[u8]) -> BlobId {
+        BlobId(Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BlobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The blob directory: `blobs/ab/cd/abcd...`.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    pub fn open(root: &Path) -> Result<BlobStore> {
+        std::fs::create_dir_all(root).map_err(|source| Error::Blob { path: root.to_path_buf(), source })?;
+        Ok(BlobStore { root: root.to_path_buf() })
+    }
+
+    fn path(&self, id: &BlobId) -> PathBuf {
+        let s = id.as_str();
+        self.root.join(s.get(0..2).unwrap_or("00")).join(s.get(2..4).unwrap_or("00")).join(s)
+    }
+
+    /// Writes the bytes durably (temp file, fsync, rename, fsync of the directory)
+    /// unless a blob with the same content exists. Runs on the blocking pool.
+    pub async fn put(&self, bytes: &[u8]) -> Result<BlobId> {
+        let id = BlobId::of(bytes);
+        let path = self.path(&id);
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(id);
+        }
+        let bytes = bytes.to_vec();
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || write_durably(&target, &bytes))
+            .await
+            .map_err(|e| Error::Blob { path: path.clone(), source: std::io::Error::other(e) })?
+            .map_err(|source| Error::Blob { path, source })?;
+        Ok(id)
+    }
+
+    pub async fn get(&self, id: &BlobId) -> Result<Vec<u8>> {
+        let path = self.path(id);
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::MissingBlob(id.0.clone())),
+            Err(source) => Err(Error::Blob { path, source }),
+        }
+    }
+
+    pub async fn delete(&self, id: &BlobId) -> Result<()> {
+        let path = self.path(id);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Blob { path, source }),
+        }
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("blob")
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Records one more reference to a blob already written with [`BlobStore::put`].
+pub async fn add_ref(c: &mut Conn, id: &BlobId, size: usize, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size, refcount, created_at) VALUES ($1, $2, 1, $3)
+         ON CONFLICT (sha256) DO UPDATE SET refcount = blobs.refcount + 1",
+    )
+    .bind(id.as_str())
+    .bind(size as i64)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Drops one reference; returns true when none is left (the file may be deleted
+/// after the transaction commits).
+pub async fn release(c: &mut Conn, id: &BlobId) -> Result<bool> {
+    let left: Option<(i64,)> =
+        sqlx::query_as("UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = $1 RETURNING refcount")
+            .bind(id.as_str())
+            .fetch_optional(c)
+            .await?;
+    Ok(matches!(left, Some((n,)) if n <= 0))
+}
+
+/// Blobs with no reference left, for the garbage collector.
+pub async fn unreferenced(c: &mut Conn, limit: i64) -> Result<Vec<BlobId>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT sha256 FROM blobs WHERE refcount <= 0 LIMIT $1")
+        .bind(limit)
+        .fetch_all(c)
+        .await?;
+    Ok(rows.into_iter().map(|(s,)| BlobId(s)).collect())
+}
+
+/// Forgets a blob row (after its file was deleted), only if still unreferenced.
+pub async fn forget(c: &mut Conn, id: &BlobId) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM blobs WHERE sha256 = $1 AND refcount <= 0").bind(id.as_str()).execute(c).await?;
+    Ok(r.rows_affected() > 0)
+}

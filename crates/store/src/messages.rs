@@ -1,0 +1,199 @@
+//! Folders and messages with the fields IMAP needs (RFC 3501, RFC 7162): per-folder
+//! UIDVALIDITY and UIDNEXT, per-message UID, MODSEQ, flags, internal date, size.
+
+use crate::blobs::{self, BlobId};
+use crate::{Conn, Error, Result};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Folder {
+    pub id: i64,
+    pub mailbox_id: i64,
+    pub name: String,
+    pub special_use: Option<String>,
+    pub subscribed: bool,
+    pub uidvalidity: i64,
+    pub uidnext: i64,
+    pub highestmodseq: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub folder_id: i64,
+    pub uid: i64,
+    pub modseq: i64,
+    pub blob: BlobId,
+    pub size: i64,
+    pub internal_date: i64,
+    pub flags: Vec<String>,
+    pub pec_kind: Option<String>,
+    pub identificativo: Option<String>,
+}
+
+type FolderRow = (i64, i64, String, Option<String>, i64, i64, i64, i64);
+macro_rules! folder_columns {
+    () => {
+        "id, mailbox_id, name, special_use, subscribed, uidvalidity, uidnext, highestmodseq"
+    };
+}
+
+fn to_folder(r: FolderRow) -> Folder {
+    Folder {
+        id: r.0,
+        mailbox_id: r.1,
+        name: r.2,
+        special_use: r.3,
+        subscribed: r.4 != 0,
+        uidvalidity: r.5,
+        uidnext: r.6,
+        highestmodseq: r.7,
+    }
+}
+
+type MessageRow = (i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>);
+macro_rules! message_columns {
+    () => {
+        "id, folder_id, uid, modseq, blob, size, internal_date, flags, pec_kind, identificativo"
+    };
+}
+
+fn to_message(r: MessageRow) -> StoredMessage {
+    StoredMessage {
+        id: r.0,
+        folder_id: r.1,
+        uid: r.2,
+        modseq: r.3,
+        blob: BlobId(r.4),
+        size: r.5,
+        internal_date: r.6,
+        flags: r.7.split_whitespace().map(str::to_string).collect(),
+        pec_kind: r.8,
+        identificativo: r.9,
+    }
+}
+
+/// Creates a folder; `uidvalidity` must differ from any earlier folder of the same
+/// name in the mailbox (callers pass the creation time in seconds).
+pub async fn create_folder(c: &mut Conn, mailbox_id: i64, name: &str, special_use: Option<&str>, uidvalidity: i64) -> Result<Folder> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO folders (mailbox_id, name, special_use, subscribed, uidvalidity, uidnext, highestmodseq)
+         VALUES ($1, $2, $3, 1, $4, 1, 1) RETURNING id",
+    )
+    .bind(mailbox_id)
+    .bind(name)
+    .bind(special_use)
+    .bind(uidvalidity)
+    .fetch_one(&mut *c)
+    .await?;
+    folder_by_id(c, id).await
+}
+
+pub async fn folder_by_id(c: &mut Conn, id: i64) -> Result<Folder> {
+    let row: Option<FolderRow> = sqlx::query_as(concat!("SELECT ", folder_columns!(), " FROM folders WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    row.map(to_folder).ok_or(Error::NotFound { what: "folder", key: id.to_string() })
+}
+
+pub async fn folder(c: &mut Conn, mailbox_id: i64, name: &str) -> Result<Option<Folder>> {
+    // RFC 3501 5.1: INBOX is case-insensitive.
+    let name = if name.eq_ignore_ascii_case("INBOX") { "INBOX" } else { name };
+    let row: Option<FolderRow> =
+        sqlx::query_as(concat!("SELECT ", folder_columns!(), " FROM folders WHERE mailbox_id = $1 AND name = $2"))
+            .bind(mailbox_id)
+            .bind(name)
+            .fetch_optional(c)
+            .await?;
+    Ok(row.map(to_folder))
+}
+
+pub async fn folders(c: &mut Conn, mailbox_id: i64) -> Result<Vec<Folder>> {
+    let rows: Vec<FolderRow> =
+        sqlx::query_as(concat!("SELECT ", folder_columns!(), " FROM folders WHERE mailbox_id = $1 ORDER BY name"))
+            .bind(mailbox_id)
+            .fetch_all(c)
+            .await?;
+    Ok(rows.into_iter().map(to_folder).collect())
+}
+
+/// What is appended to a folder.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub blob: &'a BlobId,
+    pub size: i64,
+    pub internal_date: i64,
+    pub flags: &'a [&'a str],
+    /// The PEC kind (`busta-trasporto`, `accettazione`, ...) when the message is one.
+    pub pec_kind: Option<&'a str>,
+    /// The identificativo it carries or refers to: links receipts to the sent message.
+    pub identificativo: Option<&'a str>,
+}
+
+/// Appends a message: the next UID and MODSEQ of the folder, one more reference to
+/// the blob, the mailbox's usage grown by its size. Quota is the caller's decision.
+pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<StoredMessage> {
+    let bumped: Option<(i64, i64, i64)> = sqlx::query_as(
+        "UPDATE folders SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1
+         WHERE id = $1 RETURNING uidnext - 1, highestmodseq, mailbox_id",
+    )
+    .bind(folder_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let (uid, modseq, mailbox_id) = bumped.ok_or(Error::NotFound { what: "folder", key: folder_id.to_string() })?;
+    blobs::add_ref(c, m.blob, m.size as usize, m.internal_date).await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO messages (folder_id, uid, modseq, blob, size, internal_date, flags, pec_kind, identificativo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(folder_id)
+    .bind(uid)
+    .bind(modseq)
+    .bind(m.blob.as_str())
+    .bind(m.size)
+    .bind(m.internal_date)
+    .bind(m.flags.join(" "))
+    .bind(m.pec_kind)
+    .bind(m.identificativo)
+    .fetch_one(&mut *c)
+    .await?;
+    sqlx::query("UPDATE mailboxes SET used_bytes = used_bytes + $1 WHERE id = $2")
+        .bind(m.size)
+        .bind(mailbox_id)
+        .execute(&mut *c)
+        .await?;
+    get(c, id).await
+}
+
+pub async fn get(c: &mut Conn, id: i64) -> Result<StoredMessage> {
+    let row: Option<MessageRow> = sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    row.map(to_message).ok_or(Error::NotFound { what: "message", key: id.to_string() })
+}
+
+/// The messages of a folder in UID order.
+pub async fn list(c: &mut Conn, folder_id: i64) -> Result<Vec<StoredMessage>> {
+    let rows: Vec<MessageRow> =
+        sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE folder_id = $1 ORDER BY uid"))
+            .bind(folder_id)
+            .fetch_all(c)
+            .await?;
+    Ok(rows.into_iter().map(to_message).collect())
+}
+
+/// Every message of a mailbox, with its folder name, in folder then UID order.
+pub async fn list_mailbox(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(String, StoredMessage)>> {
+    let rows: Vec<(String, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT f.name, m.id, m.folder_id, m.uid, m.modseq, m.blob, m.size, m.internal_date, m.flags, m.pec_kind, m.identificativo
+         FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = $1 ORDER BY f.name, m.uid",
+    )
+    .bind(mailbox_id)
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0, to_message((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))))
+        .collect())
+}

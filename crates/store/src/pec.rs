@@ -1,0 +1,218 @@
+//! Certified messages accepted by the access point, and the delivery state of
+//! each of their recipients.
+
+use crate::blobs::BlobId;
+use crate::{Conn, Error, Result};
+
+/// Where a recipient stands (pec-rules.md 5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecipientState {
+    /// Accepted, not yet handed on.
+    Pending,
+    /// The envelope was handed to the recipient's gestore (or to the ordinary MX).
+    Relayed,
+    /// The recipient's gestore sent a presa in carico.
+    TakenOver,
+    /// A delivery receipt was issued or received: final.
+    Delivered,
+    /// A non-delivery notice was issued or received: final.
+    Failed,
+}
+
+impl RecipientState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecipientState::Pending => "pending",
+            RecipientState::Relayed => "relayed",
+            RecipientState::TakenOver => "taken-over",
+            RecipientState::Delivered => "delivered",
+            RecipientState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "pending" => RecipientState::Pending,
+            "relayed" => RecipientState::Relayed,
+            "taken-over" => RecipientState::TakenOver,
+            "delivered" => RecipientState::Delivered,
+            "failed" => RecipientState::Failed,
+            other => return Err(Error::Invalid(format!("unknown recipient state {other:?}"))),
+        })
+    }
+
+    pub fn is_final(&self) -> bool {
+        matches!(self, RecipientState::Delivered | RecipientState::Failed)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PecMessage {
+    pub id: i64,
+    pub identificativo: String,
+    pub msgid: Option<String>,
+    pub sender: String,
+    pub subject: String,
+    pub receipt_kind: String,
+    pub original_blob: BlobId,
+    pub envelope_blob: Option<BlobId>,
+    pub accepted_at: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recipient {
+    pub address: String,
+    pub certified: bool,
+    pub local: bool,
+    pub state: RecipientState,
+    pub detail: Option<String>,
+    pub updated_at: i64,
+}
+
+/// A message accepted by the access point, to record.
+#[derive(Debug, Clone)]
+pub struct NewPecMessage<'a> {
+    pub identificativo: &'a str,
+    pub msgid: Option<&'a str>,
+    pub sender: &'a str,
+    pub subject: &'a str,
+    pub receipt_kind: &'a str,
+    pub original_blob: &'a BlobId,
+    pub original_size: usize,
+    pub accepted_at: i64,
+    /// (address, certified, local)
+    pub recipients: &'a [(String, bool, bool)],
+}
+
+type PecRow = (i64, String, Option<String>, String, String, String, String, Option<String>, i64);
+macro_rules! pec_columns {
+    () => {
+        "id, identificativo, msgid, sender, subject, receipt_kind, original_blob, envelope_blob, accepted_at"
+    };
+}
+
+fn pec(r: PecRow) -> PecMessage {
+    PecMessage {
+        id: r.0,
+        identificativo: r.1,
+        msgid: r.2,
+        sender: r.3,
+        subject: r.4,
+        receipt_kind: r.5,
+        original_blob: BlobId(r.6),
+        envelope_blob: r.7.map(BlobId),
+        accepted_at: r.8,
+    }
+}
+
+pub async fn insert(c: &mut Conn, m: &NewPecMessage<'_>) -> Result<i64> {
+    crate::blobs::add_ref(c, m.original_blob, m.original_size, m.accepted_at).await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO pec_messages (identificativo, msgid, sender, subject, receipt_kind, original_blob, accepted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(m.identificativo)
+    .bind(m.msgid)
+    .bind(m.sender)
+    .bind(m.subject)
+    .bind(m.receipt_kind)
+    .bind(m.original_blob.as_str())
+    .bind(m.accepted_at)
+    .fetch_one(&mut *c)
+    .await?;
+    for (address, certified, local) in m.recipients {
+        sqlx::query(
+            "INSERT INTO pec_recipients (pec_message_id, address, certified, local, state, updated_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5)",
+        )
+        .bind(id)
+        .bind(address)
+        .bind(i64::from(*certified))
+        .bind(i64::from(*local))
+        .bind(m.accepted_at)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(id)
+}
+
+pub async fn by_identificativo(c: &mut Conn, identificativo: &str) -> Result<Option<PecMessage>> {
+    let row: Option<PecRow> =
+        sqlx::query_as(concat!("SELECT ", pec_columns!(), " FROM pec_messages WHERE identificativo = $1"))
+            .bind(identificativo)
+            .fetch_optional(c)
+            .await?;
+    Ok(row.map(pec))
+}
+
+pub async fn get(c: &mut Conn, id: i64) -> Result<PecMessage> {
+    let row: Option<PecRow> = sqlx::query_as(concat!("SELECT ", pec_columns!(), " FROM pec_messages WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    row.map(pec).ok_or(Error::NotFound { what: "PEC message", key: id.to_string() })
+}
+
+/// Records the signed transport envelope built for the message (once).
+pub async fn set_envelope(c: &mut Conn, id: i64, blob: &BlobId, size: usize, now: i64) -> Result<()> {
+    if get(c, id).await?.envelope_blob.is_some() {
+        return Err(Error::Conflict(format!("the transport envelope of PEC message {id} is already recorded")));
+    }
+    crate::blobs::add_ref(c, blob, size, now).await?;
+    sqlx::query("UPDATE pec_messages SET envelope_blob = $1 WHERE id = $2")
+        .bind(blob.as_str())
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn recipients(c: &mut Conn, pec_message_id: i64) -> Result<Vec<Recipient>> {
+    let rows: Vec<(String, i64, i64, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT address, certified, local, state, detail, updated_at FROM pec_recipients
+         WHERE pec_message_id = $1 ORDER BY address",
+    )
+    .bind(pec_message_id)
+    .fetch_all(c)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Recipient {
+                address: r.0,
+                certified: r.1 != 0,
+                local: r.2 != 0,
+                state: RecipientState::parse(&r.3)?,
+                detail: r.4,
+                updated_at: r.5,
+            })
+        })
+        .collect()
+}
+
+/// Moves a recipient to `to` unless it is already final (a delivery receipt or a
+/// non-delivery notice is the last word) or already at `to`. Returns whether it moved.
+pub async fn advance(c: &mut Conn, pec_message_id: i64, address: &str, to: RecipientState, detail: Option<&str>, now: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE pec_recipients SET state = $1, detail = COALESCE($2, detail), updated_at = $3
+         WHERE pec_message_id = $4 AND lower(address) = lower($5) AND state NOT IN ('delivered', 'failed') AND state <> $1",
+    )
+    .bind(to.as_str())
+    .bind(detail)
+    .bind(now)
+    .bind(pec_message_id)
+    .bind(address)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Marks `key` as processed; false when it already was (a replay or a duplicate).
+pub async fn first_time(c: &mut Conn, key: &str, now: i64) -> Result<bool> {
+    let r = sqlx::query("INSERT INTO seen (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(now)
+        .execute(c)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
