@@ -27,6 +27,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions};
 
 pub use blobs::{BlobId, BlobStore};
+pub use sqlx;
 
 /// A transaction on either backend.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;

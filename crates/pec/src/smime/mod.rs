@@ -30,6 +30,7 @@ pub use report::{SignatureReport, SignatureVerdict, TrustVerdict};
 pub use sign::Signer;
 pub use trust::TrustList;
 pub use verify::verify_detached;
+pub use x509util::{CertificateFacts, certificate_facts};
 
 /// Errors of the S/MIME module. Verification never fails with an error: it returns a
 /// [`SignatureReport`] instead.

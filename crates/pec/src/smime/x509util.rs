@@ -178,3 +178,34 @@ mod tests {
         assert_eq!(asn1_to_chrono(&a), Some(far));
     }
 }
+
+/// What identifies a certificate, in the formats of [`super::SignatureReport`]:
+/// for matching a signer against the provider index.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertificateFacts {
+    /// SHA-256 of the DER, lowercase hex.
+    pub sha256: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_after: String,
+    pub emails: Vec<String>,
+}
+
+/// Reads the first certificate of a PEM (or DER) and describes it.
+pub fn certificate_facts(pem_or_der: &[u8]) -> Result<CertificateFacts, super::SmimeError> {
+    let cert = openssl::x509::X509::from_pem(pem_or_der)
+        .or_else(|_| openssl::x509::X509::from_der(pem_or_der))
+        .map_err(|e| super::SmimeError::Certificate(format!("not a certificate: {}", ossl_reason(&e))))?;
+    let der = cert
+        .to_der()
+        .map_err(|e| super::SmimeError::Certificate(format!("cannot encode the certificate: {}", ossl_reason(&e))))?;
+    Ok(CertificateFacts {
+        sha256: hex(&openssl::sha::sha256(&der)),
+        subject: one_line_name(cert.subject_name()),
+        issuer: one_line_name(cert.issuer_name()),
+        serial: serial_hex(&cert).unwrap_or_default(),
+        not_after: asn1_to_chrono(cert.not_after()).map(|t| t.to_rfc3339()).unwrap_or_default(),
+        emails: all_emails(&cert),
+    })
+}

@@ -1,0 +1,259 @@
+//! The access point (RFC 6109 3.1.1, 5.2): formal checks of a submission, then
+//! acceptance in ONE transaction, or a non-acceptance notice.
+
+use pec::build::{Certified, NonAcceptanceReason};
+use pec::daticert::{Destinatario, ReceiptKind};
+use pec::original::{Original, is_address};
+use store::log::{Event, NewEntry};
+use store::mailboxes::{self, Mailbox, Status};
+use store::pec::NewPecMessage;
+
+use crate::delivery::{self, Item};
+use crate::work::{self, Work};
+use crate::{Engine, Result};
+
+/// The answer to a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submission {
+    /// Accepted and committed: the client may be told 250.
+    Accepted { identificativo: String },
+    /// Refused: the SMTP reply to give (a non-acceptance notice was delivered to the
+    /// sender's mailbox when the message itself was at fault).
+    Refused { code: u16, status: (u8, u16, u16), text: String },
+}
+
+impl Submission {
+    fn refused(code: u16, status: (u8, u16, u16), text: impl Into<String>) -> Self {
+        Submission::Refused { code, status, text: text.into() }
+    }
+}
+
+impl Engine {
+    /// AUTH: the mailbox when the password is right and it may log in to send.
+    pub async fn authenticate(&self, login: &str, password: &str) -> Result<Option<Mailbox>> {
+        let mut c = self.store.conn().await?;
+        Ok(store::mailboxes::authenticate(&mut c, login, password).await?)
+    }
+
+    /// MAIL FROM on submission: RFC 6109 5.2, the reverse-path is the authenticated
+    /// mailbox, which must be active (a suspended or closed mailbox cannot send).
+    pub async fn check_sender(&self, login: &str, mail_from: &str) -> Result<Option<Submission>> {
+        if !mail_from.eq_ignore_ascii_case(login) {
+            return Ok(Some(Submission::refused(
+                550,
+                (5, 7, 1),
+                format!("sender <{mail_from}> is not the authenticated mailbox <{login}>"),
+            )));
+        }
+        let mut c = self.store.conn().await?;
+        Ok(match mailboxes::get(&mut c, login).await? {
+            Some(m) if m.status == Status::Active => None,
+            Some(m) => Some(Submission::refused(
+                550,
+                (5, 7, 1),
+                format!("mailbox <{login}> is {}: it cannot send", m.status.as_str()),
+            )),
+            None => Some(Submission::refused(550, (5, 7, 1), format!("no mailbox <{login}> here"))),
+        })
+    }
+
+    /// DATA on submission: the formal checks, then acceptance or refusal.
+    pub async fn submit(&self, login: &str, mail_from: &str, rcpts: &[String], raw: &[u8]) -> Result<Submission> {
+        if let Some(refusal) = self.check_sender(login, mail_from).await? {
+            return Ok(refusal);
+        }
+        // RFC 6109 3.1.2: past the limit, error handling is left to SMTP.
+        if raw.len() > self.config.max_message_size {
+            return Ok(Submission::refused(552, (5, 3, 4), "message too big for this provider"));
+        }
+        let original = match Original::parse(raw) {
+            Ok(o) => o,
+            Err(e) => return Ok(Submission::refused(550, (5, 6, 0), format!("the message cannot be read: {e}"))),
+        };
+        let problems = self.formal_problems(login, mail_from, rcpts, &original, raw.len());
+        let now = self.now_ms();
+        let at = self.legal_now();
+        let recipients = self.classify(rcpts).await?;
+        let identificativo = self.gestore.new_identificativo(at);
+        let certified = Certified {
+            identificativo: identificativo.clone(),
+            msgid: original.msgid.clone(),
+            sender: login.to_ascii_lowercase(),
+            recipients: recipients.iter().map(|r| r.destinatario()).collect(),
+            reply_to: original.reply_address().unwrap_or(login).to_string(),
+            subject: original.subject.clone(),
+            receipt_kind: match original.receipt_kind.clone() {
+                Some(k @ (ReceiptKind::Completa | ReceiptKind::Breve | ReceiptKind::Sintetica)) => k,
+                _ => ReceiptKind::Completa,
+            },
+        };
+        if let Some((code, text)) = problems {
+            return self.refuse(&certified, code, &text, now, at).await;
+        }
+        let blob = self.store.blobs().put(original.raw()).await?;
+        let rows: Vec<(String, bool, bool)> = recipients.iter().map(|r| (r.address.clone(), r.certified, r.local)).collect();
+        let addresses: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
+        let mut tx = self.store.begin().await?;
+        let id = store::pec::insert(
+            &mut tx,
+            &NewPecMessage {
+                identificativo: identificativo.as_str(),
+                msgid: certified.msgid.as_ref().map(|m| m.as_str()),
+                sender: &certified.sender,
+                subject: &certified.subject,
+                receipt_kind: certified.receipt_kind.as_str(),
+                original_blob: &blob,
+                original_size: original.raw().len(),
+                accepted_at: now,
+                recipients: &rows,
+            },
+        )
+        .await?;
+        store::log::append(
+            &mut tx,
+            now,
+            Event::Accettazione,
+            &NewEntry {
+                identificativo: Some(identificativo.as_str()),
+                msgid: certified.msgid.as_ref().map(|m| m.as_str()),
+                sender: Some(&certified.sender),
+                recipients: &addresses,
+                subject: Some(&certified.subject),
+                detail: Some(&format!("tipo ricevuta {}", certified.receipt_kind)),
+            },
+        )
+        .await?;
+        work::enqueue(&mut tx, &Work::Acceptance { pec_id: id }, now, now).await?;
+        work::enqueue(&mut tx, &Work::Envelope { pec_id: id }, now, now).await?;
+        tx.commit().await?;
+        self.wake.notify_waiters();
+        Ok(Submission::Accepted { identificativo: identificativo.to_string() })
+    }
+
+    /// RFC 6109 3.1.1 and 5.2, DM art. 12: every formal check; the first failure's
+    /// enhanced code and all the reasons.
+    fn formal_problems(&self, login: &str, mail_from: &str, rcpts: &[String], o: &Original, size: usize) -> Option<(String, String)> {
+        let mut problems: Vec<(&str, String)> = Vec::new();
+        match o.from.as_slice() {
+            [] => problems.push(("5.6.0", "il messaggio non ha il campo From".into())),
+            [one] => {
+                if !one.address.eq_ignore_ascii_case(login) {
+                    problems.push((
+                        "5.7.1",
+                        format!("il mittente {} non coincide con l'utente autenticato {login}", one.address),
+                    ));
+                }
+                if !one.address.eq_ignore_ascii_case(mail_from) {
+                    problems.push(("5.7.1", format!("il mittente {} non coincide con il reverse-path {mail_from}", one.address)));
+                }
+            }
+            _ => problems.push(("5.6.0", "il campo From contiene più di un indirizzo".into())),
+        }
+        if o.to.is_empty() {
+            problems.push(("5.6.0", "il messaggio non ha destinatari nel campo To".into()));
+        }
+        for m in o.to.iter().chain(&o.cc).chain(&o.from) {
+            if !is_address(&m.address) {
+                problems.push(("5.1.3", format!("{:?} non è un indirizzo valido", m.address)));
+            }
+        }
+        for line in &o.malformed {
+            problems.push(("5.6.0", line.clone()));
+        }
+        if !o.bcc.is_empty() {
+            problems.push(("5.7.1", "la posta certificata non ammette destinatari in copia nascosta (Bcc)".into()));
+        }
+        let mut header: Vec<String> = o.recipients().iter().map(|a| a.to_ascii_lowercase()).collect();
+        let mut envelope: Vec<String> = rcpts.iter().map(|a| a.to_ascii_lowercase()).collect();
+        header.sort();
+        header.dedup();
+        envelope.sort();
+        envelope.dedup();
+        if header != envelope {
+            problems.push((
+                "5.7.1",
+                "i destinatari della busta SMTP non coincidono con quelli dei campi To e Cc".to_string(),
+            ));
+        }
+        if rcpts.len() > self.config.max_recipients {
+            problems.push(("5.5.3", format!("troppi destinatari: {} (massimo {})", rcpts.len(), self.config.max_recipients)));
+        }
+        if size.saturating_mul(rcpts.len().max(1)) > self.config.max_recipients_x_size {
+            problems.push((
+                "5.3.4",
+                format!(
+                    "dimensione per numero di destinatari oltre il limite: {} x {} byte (massimo {} byte)",
+                    rcpts.len(),
+                    size,
+                    self.config.max_recipients_x_size
+                ),
+            ));
+        }
+        let code = problems.first()?.0.to_string();
+        Some((code, problems.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("; ")))
+    }
+
+    /// A non-acceptance notice to the authenticated sender, logged; the message
+    /// itself is not stored.
+    async fn refuse(&self, c: &Certified, code: String, text: &str, now: i64, at: pec::time::LegalTime) -> Result<Submission> {
+        let reason = NonAcceptanceReason::Formal { code: code.clone(), text: text.to_string() };
+        let notice = self.gestore.non_acceptance(c, &reason, at)?;
+        let blob = self.store.blobs().put(&notice.bytes).await?;
+        let mut tx = self.store.begin().await?;
+        let item = Item {
+            blob: &blob,
+            size: notice.bytes.len(),
+            pec_kind: Some("non-accettazione"),
+            identificativo: Some(c.identificativo.as_str()),
+        };
+        delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
+        let addresses: Vec<String> = c.recipients.iter().map(|d| d.address.clone()).collect();
+        store::log::append(
+            &mut tx,
+            now,
+            store::log::Event::NonAccettazione,
+            &NewEntry {
+                identificativo: Some(c.identificativo.as_str()),
+                msgid: c.msgid.as_ref().map(|m| m.as_str()),
+                sender: Some(&c.sender),
+                recipients: &addresses,
+                subject: Some(&c.subject),
+                detail: Some(text),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let mut parts = code.split('.').filter_map(|p| p.parse::<u16>().ok());
+        let status = (parts.next().unwrap_or(5) as u8, parts.next().unwrap_or(7), parts.next().unwrap_or(1));
+        Ok(Submission::refused(550, status, format!("message not accepted: {text}")))
+    }
+
+    /// Certified (a PEC domain of the index, or ours) or ordinary; local or remote.
+    pub(crate) async fn classify(&self, rcpts: &[String]) -> Result<Vec<Classified>> {
+        let mut out: Vec<Classified> = Vec::new();
+        for r in rcpts {
+            let address = r.trim().to_ascii_lowercase();
+            if out.iter().any(|c| c.address == address) {
+                continue;
+            }
+            let domain = address.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+            let local = self.is_local_domain(&domain).await?;
+            let certified = local || self.index.is_certified(&address);
+            out.push(Classified { address, certified, local });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Classified {
+    pub address: String,
+    pub certified: bool,
+    pub local: bool,
+}
+
+impl Classified {
+    fn destinatario(&self) -> Destinatario {
+        if self.certified { Destinatario::certificato(&self.address) } else { Destinatario::esterno(&self.address) }
+    }
+}

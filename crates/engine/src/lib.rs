@@ -1,0 +1,191 @@
+//! # engine: the gestore
+//!
+//! The points of RFC 6109 / DM 2/11/2005 on top of the `pec` formats and the
+//! `store`: the access point ([`access`]), the receiving point ([`receiving`]),
+//! the delivery point ([`delivery`]), the outbound relay and the 12/24-hour timers
+//! ([`work`]), the provider index ([`index`]) and the provider log. It holds no
+//! protocol syntax: SMTP front-ends call [`Engine::submit`] and
+//! [`Engine::receive`], and outbound mail leaves through a [`Transport`].
+//!
+//! Durability: everything an SMTP client is told `250` about was committed in
+//! one transaction with the jobs that finish it; jobs commit their local effects
+//! together with their completion, so a crash replays unfinished work and
+//! nothing happens twice. Mail sent to other servers is at-least-once, and the
+//! receiving point recognises what it already received (per identificativo,
+//! kind and recipient), so a resend after a crash is not delivered again.
+
+pub mod access;
+pub mod clock;
+pub mod delivery;
+pub mod index;
+pub mod receiving;
+pub mod work;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pec::Gestore;
+use pec::time::LegalTime;
+use store::Store;
+
+pub use clock::{Clock, OffsetClock, SystemClock};
+pub use index::ProviderIndex;
+
+/// What the engine can be configured with (defaults: the rules' minimums).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// RFC 6109 / DM art. 12: at least 50 recipients must be allowed.
+    pub max_recipients: usize,
+    /// DM art. 12: recipients x size of at least 30 MB must be allowed; above this,
+    /// a non-acceptance notice.
+    pub max_recipients_x_size: usize,
+    /// Above this the message is refused in the SMTP dialogue (RFC 6109 3.1.2).
+    pub max_message_size: usize,
+    /// What to do with mail that is not valid PEC addressed to a PEC mailbox.
+    pub anomaly: AnomalyPolicy,
+    /// Where mail for ordinary (non-PEC) recipients goes; without it, it waits.
+    pub smarthost: Option<Endpoint>,
+    /// The preavviso (12 hours) and the final notice (24 hours) for certified
+    /// recipients at other providers (pec-rules.md 1.4).
+    pub warning_after: Duration,
+    pub timeout_after: Duration,
+    /// The provider log's retention (DPR 68/2005: 30 months).
+    pub log_retention_days: i64,
+    /// Parallel job workers.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_recipients: 500,
+            max_recipients_x_size: 30 * 1024 * 1024,
+            max_message_size: 100 * 1024 * 1024,
+            anomaly: AnomalyPolicy::Anomaly,
+            smarthost: None,
+            warning_after: Duration::from_secs(12 * 3600),
+            timeout_after: Duration::from_secs(24 * 3600),
+            log_retention_days: 913,
+            workers: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnomalyPolicy {
+    /// Deliver it inside a busta di anomalia (pec-rules.md 3.9).
+    Anomaly,
+    /// Refuse it in the SMTP dialogue.
+    Refuse,
+}
+
+/// An SMTP server to hand mail to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub tls: index::TlsMode,
+}
+
+/// An SMTP reply, as a transport reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteReply {
+    pub code: u16,
+    pub text: String,
+}
+
+/// How a send went.
+#[derive(Debug, Clone)]
+pub enum SendOutcome {
+    /// Per recipient: accepted, or refused with the server's reply.
+    Done { accepted: Vec<String>, refused: Vec<(String, RemoteReply)> },
+    /// Could not connect, TLS failed, or a 4xx: try again later.
+    Retry(String),
+    /// A 5xx on MAIL or DATA: will never go.
+    Permanent(String),
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Outbound SMTP (the `smtp` crate's client, wired by the binary).
+pub trait Transport: Send + Sync + 'static {
+    fn send<'a>(&'a self, to: &'a Endpoint, mail_from: &'a str, rcpts: &'a [String], message: &'a [u8]) -> BoxFuture<'a, SendOutcome>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("database error: {0}")]
+    Db(#[from] store::sqlx::Error),
+    #[error("cannot build a signed message: {0}")]
+    Build(#[from] pec::build::BuildError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One provider.
+pub struct Engine {
+    pub(crate) store: Store,
+    pub(crate) gestore: Gestore,
+    pub(crate) index: ProviderIndex,
+    pub(crate) config: Config,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) wake: tokio::sync::Notify,
+    pub(crate) node: String,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        gestore: Gestore,
+        index: ProviderIndex,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        transport: Arc<dyn Transport>,
+    ) -> Engine {
+        let node = format!("{}-{}", gestore.domain(), std::process::id());
+        Engine { store, gestore, index, config, clock, transport, wake: tokio::sync::Notify::new(), node }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn gestore(&self) -> &Gestore {
+        &self.gestore
+    }
+
+    pub fn index(&self) -> &ProviderIndex {
+        &self.index
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        store::millis(self.clock.now())
+    }
+
+    pub fn legal_now(&self) -> LegalTime {
+        LegalTime::from_utc(self.clock.now())
+    }
+
+    /// `posta-certificata@<domain>`: where other providers send our receipts.
+    pub fn receipts_address(&self) -> String {
+        self.gestore.address()
+    }
+
+    /// Whether the domain is one of this provider's (mailboxes live here).
+    pub async fn is_local_domain(&self, domain: &str) -> Result<bool> {
+        let mut c = self.store.conn().await?;
+        Ok(store::mailboxes::is_local_domain(&mut c, domain).await? || domain.eq_ignore_ascii_case(self.gestore.domain()))
+    }
+}
