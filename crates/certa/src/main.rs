@@ -3,6 +3,7 @@
 //! This file holds the command line; each command lives in `cmd/`.
 
 mod cmd;
+mod provider;
 mod trust;
 
 use std::process::ExitCode;
@@ -28,6 +29,24 @@ enum Command {
     Keys(cmd::keys::Command),
     /// Write one signed sample of every message a gestore generates, for inspection or tests.
     Samples(cmd::samples::Args),
+    /// Create a provider's data directory: configuration, development keys, index.
+    Init(cmd::init::Args),
+    /// Run one provider: SMTP submission and receiving point, job workers.
+    Serve(cmd::serve::Args),
+    /// Run two providers on loopback that trust each other, with demo mailboxes.
+    Demo(cmd::demo::Args),
+    /// The provider's domains.
+    #[command(subcommand)]
+    Domain(cmd::mailbox::DomainCommand),
+    /// The provider's mailboxes.
+    #[command(subcommand)]
+    Mailbox(cmd::mailbox::MailboxCommand),
+    /// The provider log.
+    #[command(subcommand)]
+    Log(cmd::log::Command),
+    /// The provider index.
+    #[command(subcommand)]
+    Index(cmd::index::Command),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -46,11 +65,19 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_tracing();
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Verify(args) => return cmd::verify::run(args),
         Command::Keys(command) => cmd::keys::run(command),
         Command::Samples(args) => cmd::samples::run(args),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Index(command) => cmd::index::run(command),
+        Command::Serve(args) => block_on(cmd::serve::run(args)),
+        Command::Demo(args) => block_on(cmd::demo::run(args)),
+        Command::Domain(command) => block_on(cmd::mailbox::domain(command)),
+        Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
+        Command::Log(command) => block_on(cmd::log::run(command)),
     };
     match result {
         Ok(code) => code,
@@ -59,4 +86,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(f: F) -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
+}
+
+/// Logs to standard error; `RUST_LOG` chooses what (default: warnings, and info of Certa's crates).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,certa=info,engine=info,smtp=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -27,7 +27,10 @@ async fn ehlo_offers_starttls_and_no_auth() {
          250-ENHANCEDSTATUSCODES\r\n\
          250 STARTTLS\r\n"
     );
-    assert_eq!(raw.command("AUTH PLAIN AGEAYg==").await, "502 5.5.1 AUTH not available\r\n");
+    assert_eq!(
+        raw.command("AUTH PLAIN AGEAYg==").await,
+        "502 5.5.1 AUTH not available\r\n"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +53,8 @@ async fn pipelined_commands_get_all_their_replies_in_order() {
     assert_eq!(raw.reply().await, "550 5.7.1 Relaying denied\r\n");
     assert_eq!(raw.reply().await, "250 2.1.5 Recipient OK\r\n");
     assert!(raw.reply().await.starts_with("354 "));
-    raw.send("Subject: pipelined\r\n\r\nbody\r\n.\r\nNOOP\r\nQUIT\r\n").await;
+    raw.send("Subject: pipelined\r\n\r\nbody\r\n.\r\nNOOP\r\nQUIT\r\n")
+        .await;
     assert_eq!(raw.reply().await, "250 2.0.0 Ok: queued as 1\r\n");
     assert_eq!(raw.reply().await, "250 2.0.0 OK\r\n");
     assert_eq!(raw.reply().await, "221 2.0.0 mx.pec.example.it closing connection\r\n");
@@ -66,7 +70,11 @@ async fn pipelined_commands_get_all_their_replies_in_order() {
 /// Opens a transaction: EHLO, MAIL, one accepted RCPT.
 async fn transaction(raw: &mut common::Raw) {
     assert!(raw.command("EHLO other.example.com").await.starts_with("250"));
-    assert!(raw.command("MAIL FROM:<sender@other.example.com>").await.starts_with("250"));
+    assert!(
+        raw.command("MAIL FROM:<sender@other.example.com>")
+            .await
+            .starts_with("250")
+    );
     assert!(raw.command(&format!("RCPT TO:<bob@{DOMAIN}>")).await.starts_with("250"));
 }
 
@@ -86,7 +94,11 @@ async fn a_first_line_dot_is_unstuffed_and_an_empty_message_ends_at_once() {
 }
 
 async fn transaction_after_ehlo(raw: &mut common::Raw) {
-    assert!(raw.command("MAIL FROM:<sender@other.example.com>").await.starts_with("250"));
+    assert!(
+        raw.command("MAIL FROM:<sender@other.example.com>")
+            .await
+            .starts_with("250")
+    );
     assert!(raw.command(&format!("RCPT TO:<bob@{DOMAIN}>")).await.starts_with("250"));
 }
 
@@ -134,7 +146,11 @@ async fn a_declared_size_over_the_limit_is_refused_at_mail() {
         raw.command("MAIL FROM:<sender@other.example.com> SIZE=65537").await,
         "552 5.3.4 Message size exceeds fixed maximum message size\r\n"
     );
-    assert!(raw.command("MAIL FROM:<sender@other.example.com> SIZE=65536").await.starts_with("250"));
+    assert!(
+        raw.command("MAIL FROM:<sender@other.example.com> SIZE=65536")
+            .await
+            .starts_with("250")
+    );
 }
 
 #[tokio::test]
@@ -144,9 +160,16 @@ async fn recipients_past_the_limit_get_452() {
     raw.command("EHLO other.example.com").await;
     raw.command("MAIL FROM:<sender@other.example.com>").await;
     for i in 0..5 {
-        assert!(raw.command(&format!("RCPT TO:<r{i}@{DOMAIN}>")).await.starts_with("250"));
+        assert!(
+            raw.command(&format!("RCPT TO:<r{i}@{DOMAIN}>"))
+                .await
+                .starts_with("250")
+        );
     }
-    assert_eq!(raw.command(&format!("RCPT TO:<r5@{DOMAIN}>")).await, "452 4.5.3 Too many recipients\r\n");
+    assert_eq!(
+        raw.command(&format!("RCPT TO:<r5@{DOMAIN}>")).await,
+        "452 4.5.3 Too many recipients\r\n"
+    );
 }
 
 #[tokio::test]
@@ -155,17 +178,30 @@ async fn commands_out_of_sequence_and_the_simple_verbs() {
     let mut raw = server.raw().await;
     assert_eq!(raw.command("MAIL FROM:<a@b.it>").await, "503 5.5.1 Send EHLO first\r\n");
     assert_eq!(raw.command("HELO other.example.com").await, "250 mx.pec.example.it\r\n");
-    assert_eq!(raw.command(&format!("RCPT TO:<bob@{DOMAIN}>")).await, "503 5.5.1 Need MAIL command first\r\n");
+    assert_eq!(
+        raw.command(&format!("RCPT TO:<bob@{DOMAIN}>")).await,
+        "503 5.5.1 Need MAIL command first\r\n"
+    );
     assert!(raw.command("MAIL FROM:<>").await.starts_with("250"));
-    assert_eq!(raw.command("MAIL FROM:<a@b.it>").await, "503 5.5.1 Nested MAIL command\r\n");
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.it>").await,
+        "503 5.5.1 Nested MAIL command\r\n"
+    );
     assert_eq!(raw.command("DATA").await, "554 5.5.1 No valid recipients\r\n");
     assert_eq!(raw.command("RSET").await, "250 2.0.0 OK\r\n");
     assert!(raw.command("VRFY bob").await.starts_with("252 "));
     assert!(raw.command("EXPN list").await.starts_with("502 5.5.1"));
     assert_eq!(raw.command("FOO bar").await, "500 5.5.1 Unknown command\r\n");
-    assert!(raw.command("MAIL FROM:<a@b.it> RET=FULL").await.starts_with("555 5.5.4 RET"));
+    assert!(
+        raw.command("MAIL FROM:<a@b.it> RET=FULL")
+            .await
+            .starts_with("555 5.5.4 RET")
+    );
     assert!(raw.command("MAIL FROM:<a@b.it> FOO=BAR").await.starts_with("555 5.5.4"));
-    assert_eq!(raw.command("QUIT").await, "221 2.0.0 mx.pec.example.it closing connection\r\n");
+    assert_eq!(
+        raw.command("QUIT").await,
+        "221 2.0.0 mx.pec.example.it closing connection\r\n"
+    );
 }
 
 #[tokio::test]
@@ -184,7 +220,8 @@ async fn garbage_gets_error_replies_and_the_server_stays_up() {
 
     // Binary junk, NULs and invalid UTF-8, a few lines of it.
     let mut raw = server.raw().await;
-    raw.send(b"\x00\x01\x02\xff\xfe\r\n\x80\x81 MAIL FROM:<\xff@x>\r\n\x1b[31m\r\n").await;
+    raw.send(b"\x00\x01\x02\xff\xfe\r\n\x80\x81 MAIL FROM:<\xff@x>\r\n\x1b[31m\r\n")
+        .await;
     assert!(raw.reply().await.starts_with("500 5.5."));
     assert_eq!(raw.reply().await, "500 5.5.2 Invalid characters in command\r\n");
     assert!(raw.reply().await.starts_with("500 5.5."));
@@ -233,7 +270,10 @@ async fn too_many_bad_commands_end_the_session_with_421() {
     for _ in 0..9 {
         assert_eq!(raw.command("XYZZY").await, "500 5.5.1 Unknown command\r\n");
     }
-    assert_eq!(raw.command("XYZZY").await, "421 4.7.0 Too many errors, closing connection\r\n");
+    assert_eq!(
+        raw.command("XYZZY").await,
+        "421 4.7.0 Too many errors, closing connection\r\n"
+    );
     assert!(raw.closed().await);
 }
 

@@ -143,7 +143,10 @@ async fn auth_is_neither_advertised_nor_accepted_before_tls() {
     raw.command("EHLO client.example.it").await;
     let plain = BASE64.encode(format!("\0{USER}\0{PASSWORD}"));
     let reply = raw.command(&format!("AUTH PLAIN {plain}")).await;
-    assert_eq!(reply, "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+    assert_eq!(
+        reply,
+        "538 5.7.11 Encryption required for requested authentication mechanism\r\n"
+    );
     assert!(server.handler.auth_attempts.lock().unwrap().is_empty());
 }
 

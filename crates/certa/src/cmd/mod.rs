@@ -1,6 +1,12 @@
+pub mod demo;
+pub mod index;
+pub mod init;
 pub mod inspect;
 pub mod keys;
+pub mod log;
+pub mod mailbox;
 pub mod samples;
+pub mod serve;
 pub mod verify;
 
 use std::path::Path;

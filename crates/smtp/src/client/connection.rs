@@ -147,7 +147,10 @@ impl Connection {
             let read = self.stream.read_buf(&mut self.pending);
             let read = within(self.timeout, &self.host, "waiting for a reply", read).await?;
             if read == 0 {
-                return Err(SendError::Connect(format!("{}: connection closed by the server", self.host)));
+                return Err(SendError::Connect(format!(
+                    "{}: connection closed by the server",
+                    self.host
+                )));
             }
         }
     }
@@ -170,5 +173,33 @@ async fn within<T>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(SendError::Connect(format!("{host} {what}: {e}"))),
         Err(_) => Err(SendError::Connect(format!("{host} {what}: timed out"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ehlo_keywords_survive_smtp_protos_reply_parser() {
+        // "8BITMIME" starts like an enhanced status code; the parser must give it back whole.
+        let wire =
+            b"250-mx.example.it greets you\r\n250-PIPELINING\r\n250-SIZE 100\r\n250-8BITMIME\r\n250 STARTTLS\r\n";
+        let response = ResponseReceiver::default()
+            .parse(&mut wire.iter())
+            .expect("reply parses");
+        let capabilities = Capabilities::from_ehlo(&response.message);
+        assert!(capabilities.size && capabilities.eight_bit_mime && capabilities.starttls);
+    }
+
+    #[test]
+    fn enhanced_status_codes_are_read_from_every_line() {
+        let wire = b"550-5.7.1 first\r\n550 5.7.1 second\r\n";
+        let reply = Reply::from(
+            ResponseReceiver::default()
+                .parse(&mut wire.iter())
+                .expect("reply parses"),
+        );
+        assert_eq!(reply, Reply::new(550, Some((5, 7, 1)), "first\nsecond"));
     }
 }

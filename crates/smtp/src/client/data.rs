@@ -30,7 +30,10 @@ mod tests {
 
     #[test]
     fn leading_dots_are_doubled_at_every_line_start() {
-        assert_eq!(transparent(b".a\r\nb\r\n.\r\n..c\r\n"), b"..a\r\nb\r\n..\r\n...c\r\n.\r\n");
+        assert_eq!(
+            transparent(b".a\r\nb\r\n.\r\n..c\r\n"),
+            b"..a\r\nb\r\n..\r\n...c\r\n.\r\n"
+        );
     }
 
     #[test]

@@ -116,13 +116,18 @@ async fn transaction(
         }
         let reply = connection.command("STARTTLS").await?;
         if reply.code != 220 {
-            return Err(SendError::Connect(format!("{} refused STARTTLS: {reply}", endpoint.host)));
+            return Err(SendError::Connect(format!(
+                "{} refused STARTTLS: {reply}",
+                endpoint.host
+            )));
         }
         connection.start_tls(endpoint, config).await?;
         // RFC 3207 4.2: the capabilities may change under TLS.
         capabilities = connection.ehlo(&config.helo).await?;
     }
-    let reply = connection.command(&mail_command(mail_from, message, &capabilities)).await?;
+    let reply = connection
+        .command(&mail_command(mail_from, message, &capabilities))
+        .await?;
     if !reply.is_positive() {
         return Err(failure(reply));
     }

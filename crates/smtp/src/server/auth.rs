@@ -12,7 +12,10 @@ const AUTH_LINE_MAX: usize = 12288;
 
 /// What the client sent in an AUTH exchange.
 enum Credentials {
-    Given { user: String, password: String },
+    Given {
+        user: String,
+        password: String,
+    },
     /// The reply that ends the exchange without asking the handler.
     Refused(Reply),
 }
@@ -38,7 +41,11 @@ impl<H: Handler> Session<H> {
             return Ok(());
         }
         if self.transaction.is_some() {
-            self.reply(Reply::new(503, Some((5, 5, 1)), "AUTH not permitted during a mail transaction"));
+            self.reply(Reply::new(
+                503,
+                Some((5, 5, 1)),
+                "AUTH not permitted during a mail transaction",
+            ));
             return Ok(());
         }
         let credentials = match mechanism {

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use smtp_proto::{
-    MAIL_BODY_BINARYMIME, MAIL_BY_NOTIFY, MAIL_BY_RETURN, MAIL_BY_TRACE, MAIL_CONPERM, MAIL_REQUIRETLS,
-    MAIL_RET_FULL, MAIL_RET_HDRS, MAIL_SMTPUTF8, MailFrom,
+    MAIL_BODY_BINARYMIME, MAIL_BY_NOTIFY, MAIL_BY_RETURN, MAIL_BY_TRACE, MAIL_CONPERM, MAIL_REQUIRETLS, MAIL_RET_FULL,
+    MAIL_RET_HDRS, MAIL_SMTPUTF8, MailFrom,
 };
 
 use super::session::{Session, Step, Transaction};
@@ -67,7 +67,10 @@ fn unsupported_parameter(from: &MailFrom<Cow<'_, str>>) -> Option<&'static str> 
         (flag(MAIL_REQUIRETLS), "REQUIRETLS"),
         (flag(MAIL_RET_FULL | MAIL_RET_HDRS), "RET"),
         (from.env_id.is_some(), "ENVID"),
-        (from.by != 0 || flag(MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE), "BY"),
+        (
+            from.by != 0 || flag(MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE),
+            "BY",
+        ),
         (from.hold_for != 0, "HOLDFOR"),
         (from.hold_until != 0, "HOLDUNTIL"),
         (from.mt_priority != 0, "MT-PRIORITY"),

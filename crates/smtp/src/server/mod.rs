@@ -188,10 +188,7 @@ async fn serve<H: Handler>(
         }
     }
     drop(listener);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while sessions.join_next().await.is_some() {}
-    })
-    .await;
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async { while sessions.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!(left = sessions.len(), "SMTP sessions cut off at shutdown");
         sessions.shutdown().await;

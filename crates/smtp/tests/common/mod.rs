@@ -47,7 +47,10 @@ impl TestHandler {
 
 impl Handler for TestHandler {
     async fn authenticate(&self, _info: &SessionInfo, user: &str, password: &str) -> Result<String, Reply> {
-        self.auth_attempts.lock().unwrap().push((user.to_owned(), password.to_owned()));
+        self.auth_attempts
+            .lock()
+            .unwrap()
+            .push((user.to_owned(), password.to_owned()));
         if user.eq_ignore_ascii_case(USER) && password == PASSWORD {
             Ok(USER.to_owned())
         } else {
@@ -100,8 +103,13 @@ pub struct Pki {
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let dev = pec::smime::dev_pki(DOMAIN, "Example PEC S.p.A.", &["localhost", "127.0.0.1"], chrono::Utc::now())
-            .expect("dev PKI");
+        let dev = pec::smime::dev_pki(
+            DOMAIN,
+            "Example PEC S.p.A.",
+            &["localhost", "127.0.0.1"],
+            chrono::Utc::now(),
+        )
+        .expect("dev PKI");
         let dir = tempfile::tempdir().expect("tempdir");
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, &dev.ca_cert_pem).expect("write CA");
@@ -118,7 +126,8 @@ pub fn pki() -> &'static Pki {
 pub fn config(role: Role) -> ServerConfig {
     let pki = pki();
     let mut config = ServerConfig::new(role, "mx.pec.example.it");
-    config.tls = Some(server::tls_config_from_pem(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes()).expect("TLS config"));
+    config.tls =
+        Some(server::tls_config_from_pem(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes()).expect("TLS config"));
     config.max_message_size = 64 * 1024;
     config.max_recipients = 5;
     config
@@ -135,9 +144,14 @@ impl TestServer {
     pub async fn start(config: ServerConfig) -> TestServer {
         let handler = Arc::new(TestHandler::default());
         let shutdown = CancellationToken::new();
-        let handle = server::spawn("127.0.0.1:0".parse().unwrap(), config, handler.clone(), shutdown.clone())
-            .await
-            .expect("server starts");
+        let handle = server::spawn(
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            handler.clone(),
+            shutdown.clone(),
+        )
+        .await
+        .expect("server starts");
         TestServer {
             addr: handle.local_addr,
             handler,
@@ -173,7 +187,10 @@ impl TestServer {
             .expect("python3 runs");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "python failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            output.status.success(),
+            "python failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
         stdout
     }
 

@@ -1,0 +1,200 @@
+//! `certa demo`: two providers on loopback that trust each other, with demo
+//! mailboxes, until SIGINT or SIGTERM. The connection details are printed and
+//! written to `DIR/demo.json` for scripts and integrators' test suites.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use smtp::server::CancellationToken;
+
+use super::init::{IndexEntry, create, write_index};
+use crate::provider::config::{Listen, ProviderConfig};
+use crate::provider::{Bound, Provider, interrupted};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where the two providers keep their data (reused when it exists).
+    #[arg(long, default_value = "certa-demo")]
+    pub data: PathBuf,
+    /// Listen on free ports instead of the defaults (1587/1465/2525 and 1588/1466/2526).
+    #[arg(long)]
+    pub free_ports: bool,
+}
+
+struct Spec {
+    dir: &'static str,
+    domain: &'static str,
+    name: &'static str,
+    ports: [u16; 3],
+    users: [&'static str; 2],
+}
+
+const PROVIDERS: [Spec; 2] = [
+    Spec { dir: "nord", domain: "nord.pec.test", name: "Certa Nord S.p.A.", ports: [1587, 1465, 2525], users: ["mario.rossi", "anna.neri"] },
+    Spec { dir: "sud", domain: "sud.pec.test", name: "Certa Sud S.p.A.", ports: [1588, 1466, 2526], users: ["luca.verdi", "studio.bianchi"] },
+];
+
+/// What `demo.json` holds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoInfo {
+    /// PEM bundle of both providers' development CAs: trust it for TLS and for signatures.
+    pub ca_certificate: String,
+    pub index: String,
+    pub providers: Vec<DemoProvider>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoProvider {
+    pub name: String,
+    pub domain: String,
+    pub data: String,
+    pub receipts_address: String,
+    pub host: String,
+    /// SMTP submission with STARTTLS (RFC 6409).
+    pub submission_port: u16,
+    /// SMTP submission with implicit TLS (RFC 8314).
+    pub submissions_port: u16,
+    /// The receiving point (other providers).
+    pub inbound_port: u16,
+    pub mailboxes: Vec<DemoMailbox>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoMailbox {
+    pub address: String,
+    pub password: String,
+}
+
+pub async fn run(args: Args) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.data).with_context(|| format!("cannot create {}", args.data.display()))?;
+    let dir = std::path::absolute(&args.data)?;
+    let info_path = dir.join("demo.json");
+    let previous: Option<DemoInfo> = std::fs::read(&info_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let mut listens = Vec::new();
+    for spec in &PROVIDERS {
+        let data = dir.join(spec.dir);
+        let listen = if args.free_ports {
+            Listen { submission: free_port()?, submissions: free_port()?, inbound: free_port()? }
+        } else {
+            let [a, b, c] = spec.ports.map(|p| SocketAddr::from(([127, 0, 0, 1], p)));
+            Listen { submission: a, submissions: b, inbound: c }
+        };
+        if data.join(crate::provider::config::CONFIG_FILE).exists() {
+            let mut config = ProviderConfig::load(&data)?;
+            config.listen = listen;
+            config.save(&data)?;
+        } else {
+            create(&data, spec.domain, spec.name, listen, "../index.toml")?;
+        }
+        listens.push(listen);
+    }
+    let entries: Vec<IndexEntry> = PROVIDERS
+        .iter()
+        .zip(&listens)
+        .map(|(s, l)| IndexEntry::of(&dir.join(s.dir), s.domain, s.name, l.inbound))
+        .collect();
+    write_index(&dir.join("index.toml"), &entries)?;
+    let ca = dir.join("ca.pem");
+    let bundle: String = PROVIDERS
+        .iter()
+        .map(|s| std::fs::read_to_string(dir.join(s.dir).join("keys/ca.pem")))
+        .collect::<std::io::Result<Vec<_>>>()?
+        .concat();
+    std::fs::write(&ca, bundle).with_context(|| format!("cannot write {}", ca.display()))?;
+
+    let shutdown = CancellationToken::new();
+    let mut running = Vec::new();
+    let mut info = DemoInfo { ca_certificate: ca.display().to_string(), index: dir.join("index.toml").display().to_string(), providers: Vec::new() };
+    for spec in &PROVIDERS {
+        let data = dir.join(spec.dir);
+        let provider = Provider::open(&data, None).await?;
+        let mailboxes = ensure_mailboxes(&provider, spec, previous.as_ref()).await?;
+        let (bound, joined) = provider.start(shutdown.clone()).await?;
+        info.providers.push(describe(spec, &data, bound, mailboxes));
+        running.push((provider, joined));
+    }
+    std::fs::write(&info_path, serde_json::to_string_pretty(&info)?).with_context(|| format!("cannot write {}", info_path.display()))?;
+    print_instructions(&info, &info_path);
+    interrupted().await;
+    println!("shutting down");
+    shutdown.cancel();
+    for (provider, joined) in running {
+        let _ = joined.await;
+        provider.engine.store().close().await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn free_port() -> Result<SocketAddr> {
+    let l = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
+    Ok(l.local_addr()?)
+}
+
+/// The demo mailboxes, created with random passwords the first time.
+async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&DemoInfo>) -> Result<Vec<DemoMailbox>> {
+    let store = provider.engine.store();
+    let mut out = Vec::new();
+    for user in spec.users {
+        let address = format!("{user}@{}", spec.domain);
+        let known = previous
+            .and_then(|p| p.providers.iter().flat_map(|p| &p.mailboxes).find(|m| m.address == address))
+            .map(|m| m.password.clone());
+        let mut c = store.conn().await?;
+        let exists = store::mailboxes::get(&mut c, &address).await?.is_some();
+        let password = match (exists, known) {
+            (true, Some(p)) => p,
+            (true, None) => {
+                let p = random_password();
+                store::mailboxes::set_password(&mut c, &address, &p).await?;
+                p
+            }
+            (false, _) => {
+                let p = random_password();
+                let mut tx = store.begin().await?;
+                store::mailboxes::create(&mut tx, &address, &p, store::mailboxes::DEFAULT_QUOTA, store::millis(chrono::Utc::now())).await?;
+                tx.commit().await?;
+                p
+            }
+        };
+        out.push(DemoMailbox { address, password });
+    }
+    Ok(out)
+}
+
+fn random_password() -> String {
+    let mut bytes = [0u8; 12];
+    let _ = openssl::rand::rand_bytes(&mut bytes);
+    openssl::base64::encode_block(&bytes).replace(['+', '/'], "x")
+}
+
+fn describe(spec: &Spec, data: &Path, bound: Bound, mailboxes: Vec<DemoMailbox>) -> DemoProvider {
+    DemoProvider {
+        name: spec.name.to_string(),
+        domain: spec.domain.to_string(),
+        data: data.display().to_string(),
+        receipts_address: format!("posta-certificata@{}", spec.domain),
+        host: bound.submission.ip().to_string(),
+        submission_port: bound.submission.port(),
+        submissions_port: bound.submissions.port(),
+        inbound_port: bound.inbound.port(),
+        mailboxes,
+    }
+}
+
+fn print_instructions(info: &DemoInfo, path: &Path) {
+    println!("Certa demo: two PEC providers on this machine, trusting each other.\n");
+    for p in &info.providers {
+        println!("{} ({})", p.name, p.domain);
+        println!("  SMTP submission  {}:{} (STARTTLS)   {}:{} (TLS)", p.host, p.submission_port, p.host, p.submissions_port);
+        println!("  receiving point  {}:{}", p.host, p.inbound_port);
+        for m in &p.mailboxes {
+            println!("  mailbox          {}   password {}", m.address, m.password);
+        }
+        println!();
+    }
+    println!("Trust this CA in your mail client (TLS) and to verify signatures: {}", info.ca_certificate);
+    println!("Connection details as JSON: {}", path.display());
+    println!("Press Ctrl-C to stop.");
+}

@@ -1,0 +1,119 @@
+//! One provider as the binary runs it: its configuration, engine and listeners.
+
+pub mod config;
+pub mod handlers;
+pub mod transport;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use engine::{Clock, Engine, ProviderIndex, SystemClock};
+use pec::Gestore;
+use pec::smime::Signer;
+use smtp::server::{CancellationToken, Role, ServerConfig};
+use store::Store;
+
+pub use config::ProviderConfig;
+
+/// An opened provider (store, keys, index, engine), not yet listening.
+pub struct Provider {
+    pub config: ProviderConfig,
+    pub engine: Arc<Engine>,
+    tls: Arc<rustls::ServerConfig>,
+}
+
+/// The bound addresses of a running provider.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Bound {
+    pub submission: SocketAddr,
+    pub submissions: SocketAddr,
+    pub inbound: SocketAddr,
+}
+
+impl Provider {
+    /// Opens the provider of a data directory; `database` overrides the configuration's.
+    pub async fn open(data: &Path, database: Option<&str>) -> Result<Provider> {
+        Self::open_with_clock(data, database, Arc::new(SystemClock)).await
+    }
+
+    pub async fn open_with_clock(data: &Path, database: Option<&str>, clock: Arc<dyn Clock>) -> Result<Provider> {
+        let config = ProviderConfig::load(data)?;
+        let read = |rel: &str| {
+            let p = data.join(rel);
+            std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        let signer = Signer::from_pem(&read(&config.keys.signer)?, &read(&config.keys.signer_key)?, &read(&config.keys.chain)?)
+            .context("cannot load the provider's signing key")?;
+        let tls = smtp::server::tls_config_from_pem(&read(&config.keys.tls_cert)?, &read(&config.keys.tls_key)?)
+            .context("cannot load the TLS certificate")?;
+        let index = ProviderIndex::load(&data.join(&config.index))?;
+        let store = Store::open(database.or(config.database.as_deref()), data).await.context("cannot open the store")?;
+        {
+            let mut c = store.conn().await?;
+            store::mailboxes::add_domain(&mut c, &config.domain, store::millis(clock.now())).await?;
+        }
+        let transport = transport::SmtpTransport::new(&config.domain, &index.tls_roots_pem)?;
+        let gestore = Gestore::new(&config.name, &config.domain, signer);
+        let engine = Engine::new(store, gestore, index, config.engine_config(), clock, Arc::new(transport));
+        Ok(Provider { config, engine: Arc::new(engine), tls })
+    }
+
+    /// Starts the SMTP listeners and the job workers until `shutdown` is cancelled.
+    pub async fn start(&self, shutdown: CancellationToken) -> Result<(Bound, tokio::task::JoinHandle<()>)> {
+        let hostname = format!("smtp.{}", self.config.domain);
+        let limits = &self.config.limits;
+        let listener = |role: Role, implicit: bool| {
+            let mut c = ServerConfig::new(role, hostname.clone());
+            c.max_message_size = limits.max_message_size;
+            c.max_recipients = limits.max_recipients.max(50);
+            c.tls = Some(self.tls.clone());
+            c.implicit_tls = implicit;
+            c
+        };
+        let l = self.config.listen;
+        let sub = smtp::server::spawn(l.submission, listener(Role::Submission, false), Arc::new(handlers::SubmissionHandler(self.engine.clone())), shutdown.clone())
+            .await
+            .with_context(|| format!("cannot listen on {} (submission)", l.submission))?;
+        let subs = smtp::server::spawn(l.submissions, listener(Role::Submission, true), Arc::new(handlers::SubmissionHandler(self.engine.clone())), shutdown.clone())
+            .await
+            .with_context(|| format!("cannot listen on {} (submission, TLS)", l.submissions))?;
+        let inbound = smtp::server::spawn(l.inbound, listener(Role::Inbound, false), Arc::new(handlers::InboundHandler(self.engine.clone())), shutdown.clone())
+            .await
+            .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
+        self.engine.schedule_purge().await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = tokio::spawn(self.engine.clone().run(stop_rx));
+        let bound = Bound { submission: sub.local_addr, submissions: subs.local_addr, inbound: inbound.local_addr };
+        let joined = tokio::spawn(async move {
+            shutdown.cancelled().await;
+            let _ = stop_tx.send(true);
+            let _ = tokio::join!(sub.join, subs.join, inbound.join, workers);
+        });
+        Ok((bound, joined))
+    }
+}
+
+/// SIGINT or SIGTERM.
+pub async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
