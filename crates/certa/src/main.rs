@@ -2,9 +2,7 @@
 //!
 //! This file holds the command line; each command lives in `cmd/`.
 
-mod cmd;
-mod provider;
-mod trust;
+use certa::cmd;
 
 use std::process::ExitCode;
 
@@ -47,6 +45,8 @@ enum Command {
     /// The provider index.
     #[command(subcommand)]
     Index(cmd::index::Command),
+    /// The job queue: counts, and the jobs given up on.
+    Queue(cmd::queue::Args),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -78,6 +78,7 @@ fn main() -> ExitCode {
         Command::Domain(command) => block_on(cmd::mailbox::domain(command)),
         Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
+        Command::Queue(args) => block_on(cmd::queue::run(args)),
     };
     match result {
         Ok(code) => code,

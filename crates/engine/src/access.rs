@@ -66,10 +66,21 @@ impl Engine {
         if raw.len() > self.config.max_message_size {
             return Ok(Submission::refused(552, (5, 3, 4), "message too big for this provider"));
         }
-        let original = match Original::parse(raw) {
+        let mut original = match Original::parse(raw) {
             Ok(o) => o,
             Err(e) => return Ok(Submission::refused(550, (5, 6, 0), format!("the message cannot be read: {e}"))),
         };
+        if original.msgid.is_none() {
+            // RFC 6409 8.3: the submission server adds a missing Message-ID; PEC needs one
+            // to refer to the message in every receipt (X-Riferimento-Message-ID).
+            let id = self.gestore.ids().message_id(self.legal_now());
+            let mut with_id = format!("Message-ID: {id}\r\n").into_bytes();
+            with_id.extend_from_slice(original.raw());
+            original = match Original::parse(&with_id) {
+                Ok(o) => o,
+                Err(e) => return Ok(Submission::refused(550, (5, 6, 0), format!("the message cannot be read: {e}"))),
+            };
+        }
         let problems = self.formal_problems(login, mail_from, rcpts, &original, raw.len());
         let now = self.now_ms();
         let at = self.legal_now();

@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod keys;
 pub mod log;
 pub mod mailbox;
+pub mod queue;
 pub mod samples;
 pub mod serve;
 pub mod verify;
