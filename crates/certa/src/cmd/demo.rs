@@ -21,6 +21,9 @@ pub struct Args {
     /// Listen on free ports instead of the defaults (1587/1465/2525 and 1588/1466/2526).
     #[arg(long)]
     pub free_ports: bool,
+    /// Where both providers send mail for ordinary (non-PEC) addresses: HOST:PORT, plain SMTP.
+    #[arg(long)]
+    pub smarthost: Option<String>,
 }
 
 struct Spec {
@@ -72,6 +75,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     let dir = std::path::absolute(&args.data)?;
     let info_path = dir.join("demo.json");
     let previous: Option<DemoInfo> = std::fs::read(&info_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let smarthost = args.smarthost.as_deref().map(parse_smarthost).transpose()?;
     let mut listens = Vec::new();
     for spec in &PROVIDERS {
         let data = dir.join(spec.dir);
@@ -81,13 +85,14 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             let [a, b, c] = spec.ports.map(|p| SocketAddr::from(([127, 0, 0, 1], p)));
             Listen { submission: a, submissions: b, inbound: c }
         };
-        if data.join(crate::provider::config::CONFIG_FILE).exists() {
-            let mut config = ProviderConfig::load(&data)?;
-            config.listen = listen;
-            config.save(&data)?;
+        let mut config = if data.join(crate::provider::config::CONFIG_FILE).exists() {
+            ProviderConfig::load(&data)?
         } else {
-            create(&data, spec.domain, spec.name, listen, "../index.toml")?;
-        }
+            create(&data, spec.domain, spec.name, listen, "../index.toml")?
+        };
+        config.listen = listen;
+        config.smarthost = smarthost.clone();
+        config.save(&data)?;
         listens.push(listen);
     }
     let entries: Vec<IndexEntry> = PROVIDERS
@@ -125,6 +130,15 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         provider.engine.store().close().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `host:port` of a plain-SMTP smarthost.
+pub fn parse_smarthost(value: &str) -> Result<engine::Endpoint> {
+    let (host, port) = value
+        .rsplit_once(':')
+        .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
+        .with_context(|| format!("smarthost {value:?} is not host:port"))?;
+    Ok(engine::Endpoint { host, port, tls: engine::index::TlsMode::None })
 }
 
 fn free_port() -> Result<SocketAddr> {

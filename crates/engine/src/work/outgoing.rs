@@ -164,7 +164,17 @@ impl Engine {
 
     /// Hands the envelope to another provider's receiving point (RFC 6109 5.1).
     pub(super) async fn relay(&self, job: &Job, pec_id: i64, provider: &str, rcpts: &[String]) -> Result<Next> {
-        let (m, c, _) = certified(&mut *self.store.conn().await?, pec_id).await?;
+        let (m, c, recipients) = certified(&mut *self.store.conn().await?, pec_id).await?;
+        // After the 24-hour notice (or any final word) a recipient is no longer tried.
+        let rcpts: Vec<String> = rcpts
+            .iter()
+            .filter(|a| recipients.iter().any(|r| r.address.eq_ignore_ascii_case(a) && !r.state.is_final()))
+            .cloned()
+            .collect();
+        if rcpts.is_empty() {
+            return self.finish(self.store.begin().await?, job).await;
+        }
+        let rcpts = rcpts.as_slice();
         let Some(p) = self.index.providers.iter().find(|p| p.name == provider) else {
             return Ok(Next::GiveUp(format!("provider {provider:?} is no longer in the index")));
         };

@@ -1,0 +1,213 @@
+//! Running the real binary and real clients for the end-to-end tests.
+#![allow(dead_code)]
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn certa() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_certa"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+pub fn shared() -> PathBuf {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
+    assert!(dir.join("tools/pec-check.py").is_file(), "../shared is missing beside the project root");
+    dir
+}
+
+/// A child process killed (SIGTERM, then SIGKILL) when dropped.
+pub struct Proc(pub Child);
+
+impl Proc {
+    pub fn terminate(&mut self) {
+        #[cfg(unix)]
+        unsafe {
+            libc_kill(self.0.id() as i32, 15);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.terminate();
+        }
+    }
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `certa demo` on free ports in `dir`; returns the process and demo.json.
+pub fn start_demo(dir: &Path, smarthost: Option<u16>) -> (Proc, serde_json::Value) {
+    let mut cmd = certa();
+    cmd.args(["demo", "--free-ports", "--data"]).arg(dir);
+    if let Some(port) = smarthost {
+        cmd.args(["--smarthost", &format!("127.0.0.1:{port}")]);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start certa demo");
+    let proc = Proc(child);
+    let info = wait_until("demo.json", Duration::from_secs(120), || {
+        let text = std::fs::read_to_string(dir.join("demo.json")).ok()?;
+        serde_json::from_str::<serde_json::Value>(&text).ok()
+    });
+    (proc, info)
+}
+
+/// The ordinary-mail sink (sink.py): its process, port and directory.
+pub fn start_sink(dir: &Path) -> (Proc, u16) {
+    let mut child = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/sink.py"))
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().parse().expect("sink port");
+    (Proc(child), port)
+}
+
+/// What submit.py reports.
+#[derive(Debug, serde::Deserialize)]
+pub struct Outcome {
+    pub stage: String,
+    pub code: i64,
+    pub text: String,
+}
+
+pub struct Account<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub ca: &'a str,
+    pub user: &'a str,
+    pub password: &'a str,
+}
+
+/// Submits `message` with Python's smtplib; `flags` as submit.py takes them.
+pub fn submit(a: &Account<'_>, mail_from: &str, rcpts: &[&str], message: &[u8], flags: &[&str]) -> Outcome {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), message).unwrap();
+    let out = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/submit.py"))
+        .args([a.host, &a.port.to_string(), a.ca, a.user, a.password, mail_from, &rcpts.join(",")])
+        .arg(file.path())
+        .args(flags)
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("submit.py: {e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// One message of a mailbox, from `certa mailbox show --json`.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub folder: String,
+    pub uid: i64,
+    pub pec_kind: Option<String>,
+    pub identificativo: Option<String>,
+    pub path: PathBuf,
+}
+
+pub fn mailbox(data: &Path, address: &str) -> Vec<Stored> {
+    let out = certa().args(["mailbox", "show", address, "--json", "--data"]).arg(data).output().unwrap();
+    assert!(out.status.success(), "mailbox show {address}: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let msg = &m["message"];
+            let blob = msg["blob"].as_str().unwrap();
+            Stored {
+                folder: m["folder"].as_str().unwrap().to_string(),
+                uid: msg["uid"].as_i64().unwrap(),
+                pec_kind: msg["pec_kind"].as_str().map(str::to_string),
+                identificativo: msg["identificativo"].as_str().map(str::to_string),
+                path: data.join("blobs").join(&blob[0..2]).join(&blob[2..4]).join(blob),
+            }
+        })
+        .collect()
+}
+
+pub fn count(list: &[Stored], kind: &str) -> usize {
+    list.iter().filter(|m| m.pec_kind.as_deref() == Some(kind)).count()
+}
+
+/// `openssl smime -verify` against `ca`: true when the signature and chain verify.
+pub fn openssl_verifies(message: &Path, ca: &Path) -> bool {
+    Command::new("openssl")
+        .args(["smime", "-verify", "-in"])
+        .arg(message)
+        .args(["-out", "/dev/null", "-CAfile"])
+        .arg(ca)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// pec-check.py's findings (empty when none).
+pub fn pec_check(message: &Path, ca: &Path) -> Vec<String> {
+    let out = Command::new("python3")
+        .arg(shared().join("tools/pec-check.py"))
+        .arg(message)
+        .arg("--ca")
+        .arg(ca)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
+}
+
+/// A message as a user's client writes it.
+pub fn message(from: &str, to: &[&str], cc: &[&str], subject: &str, extra_headers: &str) -> Vec<u8> {
+    let mut m = format!("From: {from}\r\nTo: {}\r\n", to.join(", "));
+    if !cc.is_empty() {
+        m.push_str(&format!("Cc: {}\r\n", cc.join(", ")));
+    }
+    let id = format!("{}.{}", std::process::id(), Instant::now().elapsed().as_nanos());
+    m.push_str(&format!(
+        "Subject: {subject}\r\nMessage-ID: <e2e-{id}-{}@client.test>\r\nDate: Mon, 02 Mar 2026 10:30:00 +0100\r\nMIME-Version: 1.0\r\n{extra_headers}Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBuongiorno.\r\n.riga con un punto\r\n--b1\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n",
+        rand_suffix()
+    ));
+    m.into_bytes()
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed) ^ (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64)
+}
