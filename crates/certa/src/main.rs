@@ -33,6 +33,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Run two providers on loopback that trust each other, with demo mailboxes.
     Demo(cmd::demo::Args),
+    /// Load test: two providers in-process, N messages over C SMTP sessions, receipt latencies.
+    Bench(cmd::bench::Args),
     /// The provider's domains.
     #[command(subcommand)]
     Domain(cmd::mailbox::DomainCommand),
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Index(command) => cmd::index::run(command),
         Command::Serve(args) => block_on(cmd::serve::run(args)),
         Command::Demo(args) => block_on(cmd::demo::run(args)),
+        Command::Bench(args) => block_on(cmd::bench::run(args)),
         Command::Domain(command) => block_on(cmd::mailbox::domain(command)),
         Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),

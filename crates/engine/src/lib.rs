@@ -150,7 +150,15 @@ impl Engine {
         clock: Arc<dyn Clock>,
         transport: Arc<dyn Transport>,
     ) -> Engine {
-        let node = format!("{}-{}", gestore.domain(), std::process::id());
+        // One name per host and provider: a restarted node recognises the leases of its
+        // previous run (see `recover`); several nodes on one database need distinct hosts.
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        let node = format!("{}@{host}", gestore.domain());
         Engine { store, gestore, index, config, clock, transport, wake: tokio::sync::Notify::new(), node }
     }
 
@@ -181,6 +189,17 @@ impl Engine {
     /// `posta-certificata@<domain>`: where other providers send our receipts.
     pub fn receipts_address(&self) -> String {
         self.gestore.address()
+    }
+
+    /// At start: the jobs this node had claimed when it last stopped (a crash, a
+    /// SIGKILL) are free to run again at once instead of after their lease.
+    pub async fn recover(&self) -> Result<u64> {
+        let mut c = self.store.conn().await?;
+        let n = store::jobs::release_leases(&mut c, &self.node).await?;
+        if n > 0 {
+            tracing::warn!("{n} jobs were interrupted by the last stop and run again");
+        }
+        Ok(n)
     }
 
     /// Whether the domain is one of this provider's (mailboxes live here).

@@ -181,3 +181,13 @@ pub async fn purge_finished(c: &mut Conn, before: i64) -> Result<u64> {
         .await?;
     Ok(r.rows_affected())
 }
+
+/// Releases the leases held by `owner`: a node that starts holds none, so any left
+/// were its previous run's, cut off by a crash. Returns how many were released.
+pub async fn release_leases(c: &mut Conn, owner: &str) -> Result<u64> {
+    let r = sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'queued'")
+        .bind(owner)
+        .execute(c)
+        .await?;
+    Ok(r.rows_affected())
+}

@@ -197,3 +197,22 @@ pub async fn list_mailbox(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(String, 
         .map(|r| (r.0, to_message((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))))
         .collect())
 }
+
+/// The messages appended after the one with id `after_id`, oldest first, at most
+/// `limit`, each with its mailbox: a watcher follows new arrivals without rescanning.
+/// On SQLite ids grow in commit order (one writer at a time); on PostgreSQL a
+/// transaction may commit a smaller id after a larger one was read.
+pub async fn appended_after(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<(i64, StoredMessage)>> {
+    let rows: Vec<(i64, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT f.mailbox_id, m.id, m.folder_id, m.uid, m.modseq, m.blob, m.size, m.internal_date, m.flags, m.pec_kind, m.identificativo
+         FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id > $1 ORDER BY m.id LIMIT $2",
+    )
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0, to_message((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))))
+        .collect())
+}

@@ -20,9 +20,12 @@ pub struct DataArgs {
 impl DataArgs {
     pub async fn store(&self) -> Result<Store> {
         let config = crate::provider::ProviderConfig::load(&self.data)?;
-        Store::open(self.database.as_deref().or(config.database.as_deref()), &self.data)
+        let store = Store::open(self.database.as_deref().or(config.database.as_deref()), &self.data)
             .await
-            .context("cannot open the store")
+            .context("cannot open the store")?;
+        // The provider's own domain hosts mailboxes from the start.
+        mailboxes::add_domain(&mut *store.conn().await?, &config.domain, store::millis(chrono::Utc::now())).await?;
+        Ok(store)
     }
 }
 

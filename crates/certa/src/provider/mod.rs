@@ -82,6 +82,7 @@ impl Provider {
         let inbound = smtp::server::spawn(l.inbound, listener(Role::Inbound, false), Arc::new(handlers::InboundHandler(self.engine.clone())), shutdown.clone())
             .await
             .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
+        self.engine.recover().await?;
         self.engine.schedule_purge().await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = tokio::spawn(self.engine.clone().run(stop_rx));
