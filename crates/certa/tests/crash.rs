@@ -18,9 +18,16 @@ fn free_port() -> u16 {
 }
 
 fn serve(data: &Path, port: u16) -> Proc {
-    let child = certa().args(["serve", "--data"]).arg(data).stdout(Stdio::null()).spawn().unwrap();
+    let child = certa()
+        .args(["serve", "--data"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_until("the submission port", Duration::from_secs(60), || {
-        TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).ok().map(|_| ())
+        TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
+            .ok()
+            .map(|_| ())
     });
     Proc(child)
 }
@@ -39,15 +46,30 @@ fn sigkill_mid_batch_loses_nothing_accepted_and_duplicates_nothing() {
     let init = certa()
         .args(["init", "--domain", "crash.pec.test", "--name", "Certa Crash", "--data"])
         .arg(&data)
-        .args(["--submission", &format!("127.0.0.1:{sub}"), "--submissions", &format!("127.0.0.1:{subs}")])
+        .args([
+            "--submission",
+            &format!("127.0.0.1:{sub}"),
+            "--submissions",
+            &format!("127.0.0.1:{subs}"),
+        ])
         .args(["--inbound", &format!("127.0.0.1:{inbound}")])
         .output()
         .unwrap();
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
-    let senders: Vec<(String, String)> = (0..4).map(|i| (format!("mittente{i}@crash.pec.test"), format!("password-{i}-lunga"))).collect();
+    let senders: Vec<(String, String)> = (0..4)
+        .map(|i| (format!("mittente{i}@crash.pec.test"), format!("password-{i}-lunga")))
+        .collect();
     let recipients = ["uno@crash.pec.test", "due@crash.pec.test"];
-    for (address, password) in senders.iter().cloned().chain(recipients.iter().map(|r| (r.to_string(), "password-dest".into()))) {
-        let out = certa().args(["mailbox", "add", &address, "--password", &password, "--data"]).arg(&data).output().unwrap();
+    for (address, password) in senders
+        .iter()
+        .cloned()
+        .chain(recipients.iter().map(|r| (r.to_string(), "password-dest".into())))
+    {
+        let out = certa()
+            .args(["mailbox", "add", &address, "--password", &password, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 
@@ -92,30 +114,56 @@ fn sigkill_mid_batch_loses_nothing_accepted_and_duplicates_nothing() {
 
     // Restart: the unfinished jobs run again.
     let _server = serve(&data, sub);
-    wait_until("the queue to drain", Duration::from_secs(180), || queue_idle(&data).then_some(()));
+    wait_until("the queue to drain", Duration::from_secs(180), || {
+        queue_idle(&data).then_some(())
+    });
 
     let mut per_id: HashMap<(String, String), usize> = HashMap::new(); // (identificativo, kind) -> count
     for (address, _) in &senders {
         for m in mailbox(&data, address) {
-            *per_id.entry((m.identificativo.unwrap_or_default(), m.pec_kind.unwrap_or_default())).or_default() += 1;
+            *per_id
+                .entry((m.identificativo.unwrap_or_default(), m.pec_kind.unwrap_or_default()))
+                .or_default() += 1;
         }
     }
     let mut envelopes: HashMap<String, usize> = HashMap::new();
     for r in recipients {
         for m in mailbox(&data, r) {
             assert_eq!(m.pec_kind.as_deref(), Some("busta-trasporto"));
-            *envelopes.entry(format!("{}|{r}", m.identificativo.unwrap_or_default())).or_default() += 1;
+            *envelopes
+                .entry(format!("{}|{r}", m.identificativo.unwrap_or_default()))
+                .or_default() += 1;
         }
     }
     for (id, sender) in &accepted {
-        assert_eq!(per_id.get(&(id.clone(), "accettazione".into())), Some(&1), "{id} of {sender}: one acceptance");
-        assert_eq!(per_id.get(&(id.clone(), "avvenuta-consegna".into())), Some(&2), "{id}: one receipt per recipient");
+        assert_eq!(
+            per_id.get(&(id.clone(), "accettazione".into())),
+            Some(&1),
+            "{id} of {sender}: one acceptance"
+        );
+        assert_eq!(
+            per_id.get(&(id.clone(), "avvenuta-consegna".into())),
+            Some(&2),
+            "{id}: one receipt per recipient"
+        );
         for r in recipients {
-            assert_eq!(envelopes.get(&format!("{id}|{r}")), Some(&1), "{id} in {r}'s mailbox once");
+            assert_eq!(
+                envelopes.get(&format!("{id}|{r}")),
+                Some(&1),
+                "{id} in {r}'s mailbox once"
+            );
         }
     }
     // Nothing twice, for any message at all (also one stored as the server died, before its 250).
-    assert!(per_id.iter().all(|((_, kind), n)| *n == if kind == "avvenuta-consegna" { 2 } else { 1 }), "{per_id:?}");
+    assert!(
+        per_id
+            .iter()
+            .all(|((_, kind), n)| *n == if kind == "avvenuta-consegna" { 2 } else { 1 }),
+        "{per_id:?}"
+    );
     assert!(envelopes.values().all(|n| *n == 1));
-    eprintln!("crash test: {total} submitted, {} answered 250 before or after the SIGKILL, all with exactly their receipts", accepted.len());
+    eprintln!(
+        "crash test: {total} submitted, {} answered 250 before or after the SIGKILL, all with exactly their receipts",
+        accepted.len()
+    );
 }

@@ -17,7 +17,11 @@ fn free_port() -> SocketAddr {
 }
 
 fn listen() -> Listen {
-    Listen { submission: free_port(), submissions: free_port(), inbound: free_port() }
+    Listen {
+        submission: free_port(),
+        submissions: free_port(),
+        inbound: free_port(),
+    }
 }
 
 async fn count(provider: &Provider, address: &str, kind: &str) -> usize {
@@ -34,7 +38,10 @@ async fn count(provider: &Provider, address: &str, kind: &str) -> usize {
 
 async fn log_count(provider: &Provider, event: &str) -> usize {
     let mut c = provider.engine.store().conn().await.unwrap();
-    let filter = store::log::Filter { event: Some(event.into()), ..Default::default() };
+    let filter = store::log::Filter {
+        event: Some(event.into()),
+        ..Default::default()
+    };
     store::log::search(&mut c, &filter).await.unwrap().len()
 }
 
@@ -61,13 +68,24 @@ async fn remote_provider_down_gives_the_12_and_24_hour_notices_once_each() {
     let rcpt = "luca.verdi@sud.pec.test";
     {
         let mut tx = engine.store().begin().await.unwrap();
-        store::mailboxes::create(&mut tx, sender, "password di prova", 1 << 30, store::millis(clock.now())).await.unwrap();
+        store::mailboxes::create(
+            &mut tx,
+            sender,
+            "password di prova",
+            1 << 30,
+            store::millis(clock.now()),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     let raw = format!(
         "From: {sender}\r\nTo: {rcpt}\r\nSubject: Gestore irraggiungibile\r\nMessage-ID: <t1@client.test>\r\n\r\nCiao\r\n"
     );
-    let outcome = engine.submit(sender, sender, &[rcpt.to_string()], raw.as_bytes()).await.unwrap();
+    let outcome = engine
+        .submit(sender, sender, &[rcpt.to_string()], raw.as_bytes())
+        .await
+        .unwrap();
     assert!(matches!(outcome, Submission::Accepted { .. }), "{outcome:?}");
 
     engine.run_until_idle().await.unwrap();
@@ -75,9 +93,19 @@ async fn remote_provider_down_gives_the_12_and_24_hour_notices_once_each() {
     {
         let mut c = engine.store().conn().await.unwrap();
         let queued = store::jobs::list(&mut c, "queued", 100).await.unwrap();
-        let relay = queued.iter().find(|j| j.kind == "relay").expect("the relay waits for a retry");
+        let relay = queued
+            .iter()
+            .find(|j| j.kind == "relay")
+            .expect("the relay waits for a retry");
         assert_eq!(relay.attempts, 1);
-        assert!(relay.last_error.as_deref().unwrap_or_default().contains("Connection refused"), "{relay:?}");
+        assert!(
+            relay
+                .last_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Connection refused"),
+            "{relay:?}"
+        );
     }
 
     // 12 hours later (retries in between keep failing): the preavviso, once.
@@ -88,7 +116,11 @@ async fn remote_provider_down_gives_the_12_and_24_hour_notices_once_each() {
     assert_eq!(count(&provider, sender, "errore-consegna").await, 0);
     clock.advance(chrono::Duration::hours(1));
     engine.run_until_idle().await.unwrap();
-    assert_eq!(count(&provider, sender, "preavviso-errore-consegna").await, 1, "only once");
+    assert_eq!(
+        count(&provider, sender, "preavviso-errore-consegna").await,
+        1,
+        "only once"
+    );
 
     // 24 hours: the final notice, once; the recipient has failed and the relay stops.
     clock.advance(chrono::Duration::hours(11));
@@ -102,13 +134,26 @@ async fn remote_provider_down_gives_the_12_and_24_hour_notices_once_each() {
     assert_eq!(log_count(&provider, "MancataConsegna24h").await, 1);
     let mut c = engine.store().conn().await.unwrap();
     let queued = store::jobs::list(&mut c, "queued", 100).await.unwrap();
-    assert!(queued.iter().all(|j| j.kind == "purge"), "nothing left to do but the daily purge: {queued:?}");
+    assert!(
+        queued.iter().all(|j| j.kind == "purge"),
+        "nothing left to do but the daily purge: {queued:?}"
+    );
     let mailbox = store::mailboxes::get(&mut c, sender).await.unwrap().unwrap();
     let notices = store::messages::list_mailbox(&mut c, mailbox.id).await.unwrap();
-    for (_, n) in notices.iter().filter(|(_, m)| m.pec_kind.as_deref() != Some("accettazione")) {
+    for (_, n) in notices
+        .iter()
+        .filter(|(_, m)| m.pec_kind.as_deref() != Some("accettazione"))
+    {
         let bytes = engine.store().blobs().get(&n.blob).await.unwrap();
-        let pec::Parsed::Pec(p) = pec::parse(&bytes, None) else { panic!("not PEC") };
-        assert!(p.headers.subject.unwrap().starts_with("AVVISO DI MANCATA CONSEGNA PER SUP. TEMPO MASSIMO: "));
+        let pec::Parsed::Pec(p) = pec::parse(&bytes, None) else {
+            panic!("not PEC")
+        };
+        assert!(
+            p.headers
+                .subject
+                .unwrap()
+                .starts_with("AVVISO DI MANCATA CONSEGNA PER SUP. TEMPO MASSIMO: ")
+        );
         assert_eq!(p.daticert.unwrap().consegna.as_deref(), Some(rcpt));
     }
 }

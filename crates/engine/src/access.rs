@@ -19,12 +19,20 @@ pub enum Submission {
     Accepted { identificativo: String },
     /// Refused: the SMTP reply to give (a non-acceptance notice was delivered to the
     /// sender's mailbox when the message itself was at fault).
-    Refused { code: u16, status: (u8, u16, u16), text: String },
+    Refused {
+        code: u16,
+        status: (u8, u16, u16),
+        text: String,
+    },
 }
 
 impl Submission {
     fn refused(code: u16, status: (u8, u16, u16), text: impl Into<String>) -> Self {
-        Submission::Refused { code, status, text: text.into() }
+        Submission::Refused {
+            code,
+            status,
+            text: text.into(),
+        }
     }
 }
 
@@ -53,7 +61,11 @@ impl Engine {
                 (5, 7, 1),
                 format!("mailbox <{login}> is {}: it cannot send", m.status.as_str()),
             )),
-            None => Some(Submission::refused(550, (5, 7, 1), format!("no mailbox <{login}> here"))),
+            None => Some(Submission::refused(
+                550,
+                (5, 7, 1),
+                format!("no mailbox <{login}> here"),
+            )),
         })
     }
 
@@ -68,7 +80,13 @@ impl Engine {
         }
         let mut original = match Original::parse(raw) {
             Ok(o) => o,
-            Err(e) => return Ok(Submission::refused(550, (5, 6, 0), format!("the message cannot be read: {e}"))),
+            Err(e) => {
+                return Ok(Submission::refused(
+                    550,
+                    (5, 6, 0),
+                    format!("the message cannot be read: {e}"),
+                ));
+            }
         };
         if original.msgid.is_none() {
             // RFC 6409 8.3: the submission server adds a missing Message-ID; PEC needs one
@@ -78,7 +96,13 @@ impl Engine {
             with_id.extend_from_slice(original.raw());
             original = match Original::parse(&with_id) {
                 Ok(o) => o,
-                Err(e) => return Ok(Submission::refused(550, (5, 6, 0), format!("the message cannot be read: {e}"))),
+                Err(e) => {
+                    return Ok(Submission::refused(
+                        550,
+                        (5, 6, 0),
+                        format!("the message cannot be read: {e}"),
+                    ));
+                }
             };
         }
         let problems = self.formal_problems(login, mail_from, rcpts, &original, raw.len());
@@ -102,7 +126,10 @@ impl Engine {
             return self.refuse(&certified, code, &text, now, at).await;
         }
         let blob = self.store.blobs().put(original.raw()).await?;
-        let rows: Vec<(String, bool, bool)> = recipients.iter().map(|r| (r.address.clone(), r.certified, r.local)).collect();
+        let rows: Vec<(String, bool, bool)> = recipients
+            .iter()
+            .map(|r| (r.address.clone(), r.certified, r.local))
+            .collect();
         let addresses: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
         let mut tx = self.store.begin().await?;
         let id = store::pec::insert(
@@ -138,12 +165,21 @@ impl Engine {
         work::enqueue(&mut tx, &Work::Envelope { pec_id: id }, now, now).await?;
         tx.commit().await?;
         self.wake.notify_waiters();
-        Ok(Submission::Accepted { identificativo: identificativo.to_string() })
+        Ok(Submission::Accepted {
+            identificativo: identificativo.to_string(),
+        })
     }
 
     /// RFC 6109 3.1.1 and 5.2, DM art. 12: every formal check; the first failure's
     /// enhanced code and all the reasons.
-    fn formal_problems(&self, login: &str, mail_from: &str, rcpts: &[String], o: &Original, size: usize) -> Option<(String, String)> {
+    fn formal_problems(
+        &self,
+        login: &str,
+        mail_from: &str,
+        rcpts: &[String],
+        o: &Original,
+        size: usize,
+    ) -> Option<(String, String)> {
         let mut problems: Vec<(&str, String)> = Vec::new();
         match o.from.as_slice() {
             [] => problems.push(("5.6.0", "il messaggio non ha il campo From".into())),
@@ -151,11 +187,20 @@ impl Engine {
                 if !one.address.eq_ignore_ascii_case(login) {
                     problems.push((
                         "5.7.1",
-                        format!("il mittente {} non coincide con l'utente autenticato {login}", one.address),
+                        format!(
+                            "il mittente {} non coincide con l'utente autenticato {login}",
+                            one.address
+                        ),
                     ));
                 }
                 if !one.address.eq_ignore_ascii_case(mail_from) {
-                    problems.push(("5.7.1", format!("il mittente {} non coincide con il reverse-path {mail_from}", one.address)));
+                    problems.push((
+                        "5.7.1",
+                        format!(
+                            "il mittente {} non coincide con il reverse-path {mail_from}",
+                            one.address
+                        ),
+                    ));
                 }
             }
             _ => problems.push(("5.6.0", "il campo From contiene più di un indirizzo".into())),
@@ -172,7 +217,10 @@ impl Engine {
             problems.push(("5.6.0", line.clone()));
         }
         if !o.bcc.is_empty() {
-            problems.push(("5.7.1", "la posta certificata non ammette destinatari in copia nascosta (Bcc)".into()));
+            problems.push((
+                "5.7.1",
+                "la posta certificata non ammette destinatari in copia nascosta (Bcc)".into(),
+            ));
         }
         let mut header: Vec<String> = o.recipients().iter().map(|a| a.to_ascii_lowercase()).collect();
         let mut envelope: Vec<String> = rcpts.iter().map(|a| a.to_ascii_lowercase()).collect();
@@ -187,7 +235,14 @@ impl Engine {
             ));
         }
         if rcpts.len() > self.config.max_recipients {
-            problems.push(("5.5.3", format!("troppi destinatari: {} (massimo {})", rcpts.len(), self.config.max_recipients)));
+            problems.push((
+                "5.5.3",
+                format!(
+                    "troppi destinatari: {} (massimo {})",
+                    rcpts.len(),
+                    self.config.max_recipients
+                ),
+            ));
         }
         if size.saturating_mul(rcpts.len().max(1)) > self.config.max_recipients_x_size {
             problems.push((
@@ -201,13 +256,26 @@ impl Engine {
             ));
         }
         let code = problems.first()?.0.to_string();
-        Some((code, problems.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("; ")))
+        Some((
+            code,
+            problems.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("; "),
+        ))
     }
 
     /// A non-acceptance notice to the authenticated sender, logged; the message
     /// itself is not stored.
-    async fn refuse(&self, c: &Certified, code: String, text: &str, now: i64, at: pec::time::LegalTime) -> Result<Submission> {
-        let reason = NonAcceptanceReason::Formal { code: code.clone(), text: text.to_string() };
+    async fn refuse(
+        &self,
+        c: &Certified,
+        code: String,
+        text: &str,
+        now: i64,
+        at: pec::time::LegalTime,
+    ) -> Result<Submission> {
+        let reason = NonAcceptanceReason::Formal {
+            code: code.clone(),
+            text: text.to_string(),
+        };
         let notice = self.gestore.non_acceptance(c, &reason, at)?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
         let mut tx = self.store.begin().await?;
@@ -235,8 +303,16 @@ impl Engine {
         .await?;
         tx.commit().await?;
         let mut parts = code.split('.').filter_map(|p| p.parse::<u16>().ok());
-        let status = (parts.next().unwrap_or(5) as u8, parts.next().unwrap_or(7), parts.next().unwrap_or(1));
-        Ok(Submission::refused(550, status, format!("message not accepted: {text}")))
+        let status = (
+            parts.next().unwrap_or(5) as u8,
+            parts.next().unwrap_or(7),
+            parts.next().unwrap_or(1),
+        );
+        Ok(Submission::refused(
+            550,
+            status,
+            format!("message not accepted: {text}"),
+        ))
     }
 
     /// Certified (a PEC domain of the index, or ours) or ordinary; local or remote.
@@ -250,7 +326,11 @@ impl Engine {
             let domain = address.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
             let local = self.is_local_domain(&domain).await?;
             let certified = local || self.index.is_certified(&address);
-            out.push(Classified { address, certified, local });
+            out.push(Classified {
+                address,
+                certified,
+                local,
+            });
         }
         Ok(out)
     }
@@ -265,6 +345,10 @@ pub(crate) struct Classified {
 
 impl Classified {
     fn destinatario(&self) -> Destinatario {
-        if self.certified { Destinatario::certificato(&self.address) } else { Destinatario::esterno(&self.address) }
+        if self.certified {
+            Destinatario::certificato(&self.address)
+        } else {
+            Destinatario::esterno(&self.address)
+        }
     }
 }

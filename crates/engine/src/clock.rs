@@ -28,7 +28,9 @@ pub struct OffsetClock {
 
 impl OffsetClock {
     pub fn new(offset: Duration) -> Self {
-        OffsetClock { offset: Mutex::new(offset) }
+        OffsetClock {
+            offset: Mutex::new(offset),
+        }
     }
 
     pub fn advance(&self, by: Duration) {

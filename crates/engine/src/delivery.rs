@@ -3,10 +3,10 @@
 
 use pec::build::NonDeliveryReason;
 use pec::daticert::Errore;
+use store::Conn;
 use store::blobs::BlobId;
 use store::mailboxes::{self, Status};
 use store::messages::{self, NewMessage, StoredMessage};
-use store::Conn;
 
 use crate::Result;
 
@@ -22,7 +22,12 @@ pub struct Item<'a> {
 
 /// Delivers to a recipient's INBOX, refusing a missing, suspended, closed or full
 /// mailbox with the reason for the non-delivery notice.
-pub async fn to_recipient(c: &mut Conn, address: &str, item: &Item<'_>, now: i64) -> Result<Result<StoredMessage, NonDeliveryReason>> {
+pub async fn to_recipient(
+    c: &mut Conn,
+    address: &str,
+    item: &Item<'_>,
+    now: i64,
+) -> Result<Result<StoredMessage, NonDeliveryReason>> {
     let Some(mailbox) = mailboxes::get(c, address).await? else {
         return Ok(Err(NonDeliveryReason::unknown_mailbox()));
     };

@@ -26,7 +26,11 @@ pub enum IndexError {
     #[error("the provider index {path} is not valid TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("provider index {path}, provider {provider:?}: {message}")]
-    Provider { path: PathBuf, provider: String, message: String },
+    Provider {
+        path: PathBuf,
+        provider: String,
+        message: String,
+    },
     #[error("provider index {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -92,21 +96,36 @@ pub struct ProviderIndex {
 
 impl ProviderIndex {
     pub fn load(path: &Path) -> Result<ProviderIndex, IndexError> {
-        let text = std::fs::read_to_string(path).map_err(|source| IndexError::Read { path: path.to_path_buf(), source })?;
-        let file: IndexFile =
-            toml::from_str(&text).map_err(|e| IndexError::Syntax { path: path.to_path_buf(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| IndexError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: IndexFile = toml::from_str(&text).map_err(|e| IndexError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut providers = Vec::new();
         let mut trust = TrustList::new();
         for p in file.providers {
-            let fail = |message: String| IndexError::Provider { path: path.to_path_buf(), provider: p.name.clone(), message };
+            let fail = |message: String| IndexError::Provider {
+                path: path.to_path_buf(),
+                provider: p.name.clone(),
+                message,
+            };
             let pem = read_pem(base, &p.certificate).map_err(&fail)?;
             let cert = pec::smime::certificate_facts(pem.as_bytes()).map_err(|e| fail(format!("certificate: {e}")))?;
-            trust.add_certificates(pem.as_bytes()).map_err(|e| fail(format!("certificate: {e}")))?;
+            trust
+                .add_certificates(pem.as_bytes())
+                .map_err(|e| fail(format!("certificate: {e}")))?;
             let (host, port) = p
                 .smtp
                 .rsplit_once(':')
-                .and_then(|(h, port)| port.parse::<u16>().ok().map(|port| (h.trim_matches(['[', ']']).to_string(), port)))
+                .and_then(|(h, port)| {
+                    port.parse::<u16>()
+                        .ok()
+                        .map(|port| (h.trim_matches(['[', ']']).to_string(), port))
+                })
                 .ok_or_else(|| fail(format!("smtp {:?} is not host:port", p.smtp)))?;
             if p.domains.is_empty() {
                 return Err(fail("no domains".into()));
@@ -139,9 +158,17 @@ impl ProviderIndex {
         }
         let mut tls_roots_pem = Vec::new();
         for r in &file.tls_roots {
-            tls_roots_pem.push(read_pem(base, r).map_err(|message| IndexError::Invalid { path: path.to_path_buf(), message })?);
+            tls_roots_pem.push(read_pem(base, r).map_err(|message| IndexError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?);
         }
-        Ok(ProviderIndex { path: path.to_path_buf(), providers, tls_roots_pem, trust })
+        Ok(ProviderIndex {
+            path: path.to_path_buf(),
+            providers,
+            tls_roots_pem,
+            trust,
+        })
     }
 
     /// The trust list of every provider's signing certificate.
@@ -152,7 +179,7 @@ impl ProviderIndex {
     /// The provider managing `domain` (case-insensitive).
     pub fn provider_for_domain(&self, domain: &str) -> Option<&Provider> {
         let d = domain.trim().to_ascii_lowercase();
-        self.providers.iter().find(|p| p.domains.iter().any(|x| *x == d))
+        self.providers.iter().find(|p| p.domains.contains(&d))
     }
 
     /// The provider of an address's domain.
@@ -182,4 +209,3 @@ fn read_pem(base: &Path, value: &str) -> Result<String, String> {
     let path = base.join(value);
     std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
-

@@ -101,7 +101,10 @@ pub struct RemoteReply {
 #[derive(Debug, Clone)]
 pub enum SendOutcome {
     /// Per recipient: accepted, or refused with the server's reply.
-    Done { accepted: Vec<String>, refused: Vec<(String, RemoteReply)> },
+    Done {
+        accepted: Vec<String>,
+        refused: Vec<(String, RemoteReply)>,
+    },
     /// Could not connect, TLS failed, or a 4xx: try again later.
     Retry(String),
     /// A 5xx on MAIL or DATA: will never go.
@@ -112,7 +115,13 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Outbound SMTP (the `smtp` crate's client, wired by the binary).
 pub trait Transport: Send + Sync + 'static {
-    fn send<'a>(&'a self, to: &'a Endpoint, mail_from: &'a str, rcpts: &'a [String], message: &'a [u8]) -> BoxFuture<'a, SendOutcome>;
+    fn send<'a>(
+        &'a self,
+        to: &'a Endpoint,
+        mail_from: &'a str,
+        rcpts: &'a [String],
+        message: &'a [u8],
+    ) -> BoxFuture<'a, SendOutcome>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +168,16 @@ impl Engine {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "localhost".into());
         let node = format!("{}@{host}", gestore.domain());
-        Engine { store, gestore, index, config, clock, transport, wake: tokio::sync::Notify::new(), node }
+        Engine {
+            store,
+            gestore,
+            index,
+            config,
+            clock,
+            transport,
+            wake: tokio::sync::Notify::new(),
+            node,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -205,6 +223,7 @@ impl Engine {
     /// Whether the domain is one of this provider's (mailboxes live here).
     pub async fn is_local_domain(&self, domain: &str) -> Result<bool> {
         let mut c = self.store.conn().await?;
-        Ok(store::mailboxes::is_local_domain(&mut c, domain).await? || domain.eq_ignore_ascii_case(self.gestore.domain()))
+        Ok(store::mailboxes::is_local_domain(&mut c, domain).await?
+            || domain.eq_ignore_ascii_case(self.gestore.domain()))
     }
 }

@@ -26,12 +26,19 @@ use crate::{AnomalyPolicy, Engine, Error, Result};
 pub enum Reception {
     /// Stored with its job: the client may be told 250.
     Queued,
-    Refused { code: u16, status: (u8, u16, u16), text: String },
+    Refused {
+        code: u16,
+        status: (u8, u16, u16),
+        text: String,
+    },
 }
 
 /// A received message judged.
 enum Judged<'a> {
-    Valid { provider: &'a Provider, message: Box<PecMessage> },
+    Valid {
+        provider: &'a Provider,
+        message: Box<PecMessage>,
+    },
     Invalid(String),
 }
 
@@ -51,18 +58,31 @@ impl Engine {
     /// DATA at the receiving point: stored and queued in one transaction.
     pub async fn receive(&self, mail_from: &str, rcpts: &[String], raw: &[u8]) -> Result<Reception> {
         if raw.len() > self.config.max_message_size {
-            return Ok(Reception::Refused { code: 552, status: (5, 3, 4), text: "message too big".into() });
+            return Ok(Reception::Refused {
+                code: 552,
+                status: (5, 3, 4),
+                text: "message too big".into(),
+            });
         }
         if self.config.anomaly == AnomalyPolicy::Refuse {
             let parsed = pec::parse(raw, Some(self.index.trust()));
             if let Judged::Invalid(why) = self.judge(&parsed) {
-                return Ok(Reception::Refused { code: 550, status: (5, 7, 1), text: format!("not a valid PEC message: {why}") });
+                return Ok(Reception::Refused {
+                    code: 550,
+                    status: (5, 7, 1),
+                    text: format!("not a valid PEC message: {why}"),
+                });
             }
         }
         let blob = self.store.blobs().put(raw).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        let work = Work::Inbound { blob, mail_from: mail_from.to_string(), rcpts: rcpts.to_vec(), received_at: now };
+        let work = Work::Inbound {
+            blob,
+            mail_from: mail_from.to_string(),
+            rcpts: rcpts.to_vec(),
+            received_at: now,
+        };
         enqueue(&mut tx, &work, now, now).await?;
         tx.commit().await?;
         self.wake.notify_waiters();
@@ -82,35 +102,60 @@ impl Engine {
             (SignatureVerdict::Valid, TrustVerdict::NotTrusted(why)) => {
                 return Judged::Invalid(format!("the signer is not a provider of the index: {why}"));
             }
-            (SignatureVerdict::Valid, TrustVerdict::NotChecked) => return Judged::Invalid("the signer was not checked".into()),
-            (SignatureVerdict::Invalid, _) => return Judged::Invalid("the signature does not match the content".into()),
-            (SignatureVerdict::Unreadable, _) => return Judged::Invalid("the message has no readable signature".into()),
+            (SignatureVerdict::Valid, TrustVerdict::NotChecked) => {
+                return Judged::Invalid("the signer was not checked".into());
+            }
+            (SignatureVerdict::Invalid, _) => {
+                return Judged::Invalid("the signature does not match the content".into());
+            }
+            (SignatureVerdict::Unreadable, _) => {
+                return Judged::Invalid("the message has no readable signature".into());
+            }
         }
         let Some(provider) = self.index.provider_for_signer(&m.signature) else {
             return Judged::Invalid("the signer certificate is not the one of any provider of the index".into());
         };
         let from = m.headers.from.as_deref().map(bare_address).unwrap_or_default();
-        let from_domain = from.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+        let from_domain = from
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .unwrap_or_default();
         if !provider.domains.contains(&from_domain) {
             return Judged::Invalid(format!("sent from {from:?}, not a domain of {}", provider.name));
         }
         if m.daticert.is_none() {
             return Judged::Invalid("it has no daticert.xml".into());
         }
-        Judged::Valid { provider, message: m.clone() }
+        Judged::Valid {
+            provider,
+            message: m.clone(),
+        }
     }
 
-    pub(crate) async fn process_inbound(&self, job: &Job, blob: &BlobId, mail_from: &str, rcpts: &[String], _received_at: i64) -> Result<Next> {
+    pub(crate) async fn process_inbound(
+        &self,
+        job: &Job,
+        blob: &BlobId,
+        mail_from: &str,
+        rcpts: &[String],
+        _received_at: i64,
+    ) -> Result<Next> {
         let raw = self.store.blobs().get(blob).await?;
         let parsed = pec::parse(&raw, Some(self.index.trust()));
         match self.judge(&parsed) {
             Judged::Valid { provider, message } => match message.kind {
-                Kind::BustaTrasporto => self.accept_envelope(job, provider, &message, blob, raw.len(), rcpts).await,
+                Kind::BustaTrasporto => {
+                    self.accept_envelope(job, provider, &message, blob, raw.len(), rcpts)
+                        .await
+                }
                 Kind::PresaInCarico
                 | Kind::AvvenutaConsegna
                 | Kind::ErroreConsegna
                 | Kind::PreavvisoErroreConsegna
-                | Kind::RilevazioneVirus => self.accept_receipt(job, provider, &message, blob, raw.len(), rcpts).await,
+                | Kind::RilevazioneVirus => {
+                    self.accept_receipt(job, provider, &message, blob, raw.len(), rcpts)
+                        .await
+                }
                 Kind::Accettazione | Kind::NonAccettazione | Kind::BustaAnomalia => {
                     let why = format!("a {} is never sent between providers", message.kind);
                     self.anomaly(job, &raw, blob, mail_from, rcpts, &why).await
@@ -123,14 +168,30 @@ impl Engine {
     /// A valid envelope from another provider: presa in carico to that provider,
     /// then for each of our recipients the envelope in the mailbox and a delivery
     /// receipt (or non-delivery notice) to the sender.
-    async fn accept_envelope(&self, job: &Job, provider: &Provider, m: &PecMessage, blob: &BlobId, size: usize, rcpts: &[String]) -> Result<Next> {
-        let d = m.daticert.as_ref().ok_or_else(|| Error::Invalid("envelope without daticert".into()))?;
-        let c = Certified::from_daticert(d).ok_or_else(|| Error::Invalid(format!("envelope with identificativo {:?}", d.identificativo)))?;
+    async fn accept_envelope(
+        &self,
+        job: &Job,
+        provider: &Provider,
+        m: &PecMessage,
+        blob: &BlobId,
+        size: usize,
+        rcpts: &[String],
+    ) -> Result<Next> {
+        let d = m
+            .daticert
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("envelope without daticert".into()))?;
+        let c = Certified::from_daticert(d)
+            .ok_or_else(|| Error::Invalid(format!("envelope with identificativo {:?}", d.identificativo)))?;
         let postacert = m.postacert.clone().unwrap_or_default();
         let at = self.legal_now();
         let now = self.now_ms();
         let sender_provider = self.index.provider_for_address(&c.sender).unwrap_or(provider);
-        let ours: Vec<String> = rcpts.iter().filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address())).cloned().collect();
+        let ours: Vec<String> = rcpts
+            .iter()
+            .filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address()))
+            .cloned()
+            .collect();
 
         // Build and store every answer before the transaction.
         let presa = self.gestore.presa_in_carico(&c, &provider.receipts, at)?;
@@ -138,24 +199,56 @@ impl Engine {
         let mut answers = Vec::new();
         for rcpt in &ours {
             let delivered = self.gestore.delivery_receipt(&c, rcpt, &postacert, at)?;
-            answers.push((rcpt.clone(), self.store.blobs().put(&delivered.bytes).await?, delivered.bytes.len()));
+            answers.push((
+                rcpt.clone(),
+                self.store.blobs().put(&delivered.bytes).await?,
+                delivered.bytes.len(),
+            ));
         }
 
         let mut tx = self.store.begin().await?;
         if store::pec::first_time(&mut tx, &format!("presa:{}", c.identificativo), now).await? {
-            let work = Work::Outbound { blob: presa_blob, mail_from: self.receipts_address(), rcpts: vec![provider.receipts.clone()], provider: provider.name.clone() };
+            let work = Work::Outbound {
+                blob: presa_blob,
+                mail_from: self.receipts_address(),
+                rcpts: vec![provider.receipts.clone()],
+                provider: provider.name.clone(),
+            };
             enqueue(&mut tx, &work, now, now).await?;
-            store::log::append(&mut tx, now, Event::PresaInCarico, &entry(&c, &ours, Some(&provider.name))).await?;
+            store::log::append(
+                &mut tx,
+                now,
+                Event::PresaInCarico,
+                &entry(&c, &ours, Some(&provider.name)),
+            )
+            .await?;
         }
         for (rcpt, receipt_blob, receipt_size) in answers {
-            if !store::pec::first_time(&mut tx, &format!("envelope:{}:{}", c.identificativo, rcpt.to_ascii_lowercase()), now).await? {
+            if !store::pec::first_time(
+                &mut tx,
+                &format!("envelope:{}:{}", c.identificativo, rcpt.to_ascii_lowercase()),
+                now,
+            )
+            .await?
+            {
                 continue; // already delivered: a resend after a crash of the sender's gestore
             }
-            let item = Item { blob, size, pec_kind: Some("busta-trasporto"), identificativo: Some(c.identificativo.as_str()) };
+            let item = Item {
+                blob,
+                size,
+                pec_kind: Some("busta-trasporto"),
+                identificativo: Some(c.identificativo.as_str()),
+            };
             let one = vec![rcpt.clone()];
             let answer = match delivery::to_recipient(&mut tx, &rcpt, &item, now).await? {
                 Ok(_) => {
-                    store::log::append(&mut tx, now, Event::Consegna, &entry(&c, &one, Some(c.receipt_kind.as_str()))).await?;
+                    store::log::append(
+                        &mut tx,
+                        now,
+                        Event::Consegna,
+                        &entry(&c, &one, Some(c.receipt_kind.as_str())),
+                    )
+                    .await?;
                     receipt_blob
                 }
                 Err(reason) => {
@@ -166,7 +259,12 @@ impl Engine {
                 }
             };
             let _ = receipt_size;
-            let work = Work::Outbound { blob: answer, mail_from: self.receipts_address(), rcpts: vec![c.sender.clone()], provider: sender_provider.name.clone() };
+            let work = Work::Outbound {
+                blob: answer,
+                mail_from: self.receipts_address(),
+                rcpts: vec![c.sender.clone()],
+                provider: sender_provider.name.clone(),
+            };
             enqueue(&mut tx, &work, now, now).await?;
         }
         self.finish(tx, job).await
@@ -174,8 +272,19 @@ impl Engine {
 
     /// A receipt or notice from another provider about a message we accepted:
     /// the recipient's state moves, timers stop, the sender gets it in the INBOX.
-    async fn accept_receipt(&self, job: &Job, provider: &Provider, m: &PecMessage, blob: &BlobId, size: usize, rcpts: &[String]) -> Result<Next> {
-        let d = m.daticert.as_ref().ok_or_else(|| Error::Invalid("receipt without daticert".into()))?;
+    async fn accept_receipt(
+        &self,
+        job: &Job,
+        provider: &Provider,
+        m: &PecMessage,
+        blob: &BlobId,
+        size: usize,
+        rcpts: &[String],
+    ) -> Result<Next> {
+        let d = m
+            .daticert
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("receipt without daticert".into()))?;
         let now = self.now_ms();
         let consegna = d.consegna.clone().unwrap_or_default();
         let ours = {
@@ -187,13 +296,21 @@ impl Engine {
         let virus_notice = match (&m.kind, &facts) {
             (Kind::RilevazioneVirus, Some(c)) if ours.is_some() => {
                 let virus = d.errore_esteso.clone().unwrap_or_else(|| "virus".into());
-                let n = self.gestore.non_delivery_virus(c, &consegna, &virus, self.legal_now())?;
+                let n = self
+                    .gestore
+                    .non_delivery_virus(c, &consegna, &virus, self.legal_now())?;
                 Some((self.store.blobs().put(&n.bytes).await?, n.bytes.len()))
             }
             _ => None,
         };
         let mut tx = self.store.begin().await?;
-        let key = format!("receipt:{}:{}:{}:{}", m.kind, d.identificativo.trim(), consegna.to_ascii_lowercase(), rcpts.join(","));
+        let key = format!(
+            "receipt:{}:{}:{}:{}",
+            m.kind,
+            d.identificativo.trim(),
+            consegna.to_ascii_lowercase(),
+            rcpts.join(",")
+        );
         if !store::pec::first_time(&mut tx, &key, now).await? {
             return self.finish(tx, job).await;
         }
@@ -211,7 +328,11 @@ impl Engine {
                 store::pec::recipients(&mut tx, pm.id)
                     .await?
                     .into_iter()
-                    .filter(|r| self.index.provider_for_address(&r.address).is_some_and(|p| p.name == provider.name))
+                    .filter(|r| {
+                        self.index
+                            .provider_for_address(&r.address)
+                            .is_some_and(|p| p.name == provider.name)
+                    })
                     .map(|r| r.address)
                     .collect()
             } else {
@@ -226,46 +347,93 @@ impl Engine {
             let detail = format!("ricevuta da {}", provider.name);
             store::log::append(&mut tx, now, event, &entry(c, &affected, Some(&detail))).await?;
             if let Some((vblob, vsize)) = &virus_notice {
-                let item = Item { blob: vblob, size: *vsize, pec_kind: Some("errore-consegna"), identificativo: Some(pm.identificativo.as_str()) };
+                let item = Item {
+                    blob: vblob,
+                    size: *vsize,
+                    pec_kind: Some("errore-consegna"),
+                    identificativo: Some(pm.identificativo.as_str()),
+                };
                 delivery::to_sender(&mut tx, &pm.sender, &item, now).await?;
             }
         } else {
-            let entry = NewEntry { identificativo: Some(d.identificativo.trim()), recipients: &recipients, detail: Some("ricevuta per un messaggio sconosciuto"), ..Default::default() };
+            let entry = NewEntry {
+                identificativo: Some(d.identificativo.trim()),
+                recipients: &recipients,
+                detail: Some("ricevuta per un messaggio sconosciuto"),
+                ..Default::default()
+            };
             store::log::append(&mut tx, now, Event::RicevutaRicevuta, &entry).await?;
         }
         // The receipt itself goes to the users it is addressed to (not to our receipts address).
-        for rcpt in rcpts.iter().filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address())) {
-            let item = Item { blob, size, pec_kind: Some(m.kind.as_str()), identificativo: Some(d.identificativo.trim()) };
+        for rcpt in rcpts
+            .iter()
+            .filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address()))
+        {
+            let item = Item {
+                blob,
+                size,
+                pec_kind: Some(m.kind.as_str()),
+                identificativo: Some(d.identificativo.trim()),
+            };
             delivery::to_sender(&mut tx, rcpt, &item, now).await?;
         }
         self.finish(tx, job).await
     }
 
     /// Not valid PEC: each of our recipients gets it inside a busta di anomalia.
-    async fn anomaly(&self, job: &Job, raw: &[u8], blob: &BlobId, mail_from: &str, rcpts: &[String], why: &str) -> Result<Next> {
-        let users: Vec<String> = rcpts.iter().filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address())).cloned().collect();
+    async fn anomaly(
+        &self,
+        job: &Job,
+        raw: &[u8],
+        blob: &BlobId,
+        mail_from: &str,
+        rcpts: &[String],
+        why: &str,
+    ) -> Result<Next> {
+        let users: Vec<String> = rcpts
+            .iter()
+            .filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address()))
+            .cloned()
+            .collect();
         let now = self.now_ms();
         if users.is_empty() {
             let mut tx = self.store.begin().await?;
-            let entry = NewEntry { sender: Some(mail_from), recipients: rcpts, detail: Some(why), ..Default::default() };
+            let entry = NewEntry {
+                sender: Some(mail_from),
+                recipients: rcpts,
+                detail: Some(why),
+                ..Default::default()
+            };
             store::log::append(&mut tx, now, Event::BustaAnomalia, &entry).await?;
             return self.finish(tx, job).await;
         }
-        let envelope = self.gestore.anomaly_envelope(raw, Some(mail_from), why, self.legal_now())?;
+        let envelope = self
+            .gestore
+            .anomaly_envelope(raw, Some(mail_from), why, self.legal_now())?;
         let envelope_blob = self.store.blobs().put(&envelope.bytes).await?;
         let mut tx = self.store.begin().await?;
         for rcpt in &users {
             if !store::pec::first_time(&mut tx, &format!("anomaly:{blob}:{}", rcpt.to_ascii_lowercase()), now).await? {
                 continue;
             }
-            let item = Item { blob: &envelope_blob, size: envelope.bytes.len(), pec_kind: Some("busta-anomalia"), identificativo: None };
+            let item = Item {
+                blob: &envelope_blob,
+                size: envelope.bytes.len(),
+                pec_kind: Some("busta-anomalia"),
+                identificativo: None,
+            };
             let outcome = delivery::to_recipient(&mut tx, rcpt, &item, now).await?;
             let detail = match &outcome {
                 Ok(_) => why.to_string(),
                 Err(reason) => format!("{why}; not delivered: {}", reason.errore_esteso(self.gestore.name())),
             };
             let one = vec![rcpt.clone()];
-            let entry = NewEntry { sender: Some(mail_from), recipients: &one, detail: Some(&detail), ..Default::default() };
+            let entry = NewEntry {
+                sender: Some(mail_from),
+                recipients: &one,
+                detail: Some(&detail),
+                ..Default::default()
+            };
             store::log::append(&mut tx, now, Event::BustaAnomalia, &entry).await?;
         }
         self.finish(tx, job).await
@@ -279,4 +447,3 @@ fn bare_address(value: &str) -> String {
         _ => value.trim().to_string(),
     }
 }
-

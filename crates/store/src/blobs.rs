@@ -39,13 +39,21 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn open(root: &Path) -> Result<BlobStore> {
-        std::fs::create_dir_all(root).map_err(|source| Error::Blob { path: root.to_path_buf(), source })?;
-        Ok(BlobStore { root: root.to_path_buf() })
+        std::fs::create_dir_all(root).map_err(|source| Error::Blob {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        Ok(BlobStore {
+            root: root.to_path_buf(),
+        })
     }
 
     fn path(&self, id: &BlobId) -> PathBuf {
         let s = id.as_str();
-        self.root.join(s.get(0..2).unwrap_or("00")).join(s.get(2..4).unwrap_or("00")).join(s)
+        self.root
+            .join(s.get(0..2).unwrap_or("00"))
+            .join(s.get(2..4).unwrap_or("00"))
+            .join(s)
     }
 
     /// Writes the bytes durably (temp file, fsync, rename, fsync of the directory)
@@ -60,7 +68,10 @@ impl BlobStore {
         let target = path.clone();
         tokio::task::spawn_blocking(move || write_durably(&target, &bytes))
             .await
-            .map_err(|e| Error::Blob { path: path.clone(), source: std::io::Error::other(e) })?
+            .map_err(|e| Error::Blob {
+                path: path.clone(),
+                source: std::io::Error::other(e),
+            })?
             .map_err(|source| Error::Blob { path, source })?;
         Ok(id)
     }
@@ -85,7 +96,9 @@ impl BlobStore {
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".tmp-{}-{}",
@@ -138,6 +151,9 @@ pub async fn unreferenced(c: &mut Conn, limit: i64) -> Result<Vec<BlobId>> {
 
 /// Forgets a blob row (after its file was deleted), only if still unreferenced.
 pub async fn forget(c: &mut Conn, id: &BlobId) -> Result<bool> {
-    let r = sqlx::query("DELETE FROM blobs WHERE sha256 = $1 AND refcount <= 0").bind(id.as_str()).execute(c).await?;
+    let r = sqlx::query("DELETE FROM blobs WHERE sha256 = $1 AND refcount <= 0")
+        .bind(id.as_str())
+        .execute(c)
+        .await?;
     Ok(r.rows_affected() > 0)
 }

@@ -61,11 +61,14 @@ pub async fn enqueue(c: &mut Conn, kind: &str, payload: &str, key: &str, due_at:
 pub async fn claim(c: &mut Conn, owner: &str, now: i64, lease_until: i64) -> Result<Option<Job>> {
     // The lease conditions are repeated outside the subquery: under PostgreSQL's
     // READ COMMITTED a concurrent claimer re-checks them on the locked row and loses.
-    let row: Option<JobRow> = sqlx::query_as(concat!("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+    let row: Option<JobRow> = sqlx::query_as(concat!(
+        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
          WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND due_at <= $3
                      AND (lease_until IS NULL OR lease_until < $3) ORDER BY due_at, id LIMIT 1)
            AND state = 'queued' AND (lease_until IS NULL OR lease_until < $3)
-         RETURNING ", job_columns!()))
+         RETURNING ",
+        job_columns!()
+    ))
     .bind(owner)
     .bind(lease_until)
     .bind(now)
@@ -133,14 +136,17 @@ pub async fn cancel(c: &mut Conn, key: &str, now: i64) -> Result<bool> {
 
 /// When the next queued job is due (for the scheduler's sleep).
 pub async fn next_due(c: &mut Conn) -> Result<Option<i64>> {
-    let row: (Option<i64>,) =
-        sqlx::query_as("SELECT MIN(due_at) FROM jobs WHERE state = 'queued'").fetch_one(c).await?;
+    let row: (Option<i64>,) = sqlx::query_as("SELECT MIN(due_at) FROM jobs WHERE state = 'queued'")
+        .fetch_one(c)
+        .await?;
     Ok(row.0)
 }
 
 /// Counts of jobs by state: (queued, done, dead, cancelled).
 pub async fn counts(c: &mut Conn) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetch_all(c).await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        .fetch_all(c)
+        .await?;
     let mut counts = Counts::default();
     for (state, n) in rows {
         match state.as_str() {
@@ -164,12 +170,15 @@ pub struct Counts {
 
 /// Jobs in a state, oldest first (for the operator).
 pub async fn list(c: &mut Conn, state: &str, limit: i64) -> Result<Vec<Job>> {
-    let rows: Vec<JobRow> =
-        sqlx::query_as(concat!("SELECT ", job_columns!(), " FROM jobs WHERE state = $1 ORDER BY due_at, id LIMIT $2"))
-            .bind(state)
-            .bind(limit)
-            .fetch_all(c)
-            .await?;
+    let rows: Vec<JobRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        job_columns!(),
+        " FROM jobs WHERE state = $1 ORDER BY due_at, id LIMIT $2"
+    ))
+    .bind(state)
+    .bind(limit)
+    .fetch_all(c)
+    .await?;
     Ok(rows.into_iter().map(job).collect())
 }
 
@@ -185,9 +194,11 @@ pub async fn purge_finished(c: &mut Conn, before: i64) -> Result<u64> {
 /// Releases the leases held by `owner`: a node that starts holds none, so any left
 /// were its previous run's, cut off by a crash. Returns how many were released.
 pub async fn release_leases(c: &mut Conn, owner: &str) -> Result<u64> {
-    let r = sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'queued'")
-        .bind(owner)
-        .execute(c)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'queued'",
+    )
+    .bind(owner)
+    .execute(c)
+    .await?;
     Ok(r.rows_affected())
 }

@@ -71,7 +71,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,7 +86,10 @@ impl Store {
     /// blobs always under `data_dir/blobs`.
     pub async fn open(database: Option<&str>, data_dir: &Path) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        std::fs::create_dir_all(data_dir).map_err(|source| Error::Blob { path: data_dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Blob {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
         let url = match database {
             Some(url) => url.to_string(),
             None => format!("sqlite://{}?mode=rwc", data_dir.join("certa.db").display()),
@@ -121,7 +126,12 @@ impl Store {
             Backend::Postgres => MIGRATE_POSTGRES.run(&pool).await?,
         }
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
-        Ok(Store { pool, backend, blobs, url })
+        Ok(Store {
+            pool,
+            backend,
+            blobs,
+            url,
+        })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once

@@ -98,12 +98,16 @@ pub struct Filter {
     pub limit: i64,
 }
 
+type LogRow = (i64, i64, String, Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>);
+
 pub async fn search(c: &mut Conn, f: &Filter) -> Result<Vec<Entry>> {
-    let msgid = f.msgid.as_ref().map(|m| format!("<{}>", m.trim().trim_start_matches('<').trim_end_matches('>')));
+    let msgid = f
+        .msgid
+        .as_ref()
+        .map(|m| format!("<{}>", m.trim().trim_start_matches('<').trim_end_matches('>')));
     let address = f.address.as_ref().map(|a| a.trim().to_ascii_lowercase());
-    let rows: Vec<(i64, i64, String, Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>)> =
-        sqlx::query_as(
-            "SELECT id, at, event, identificativo, msgid, sender, recipients, subject, detail FROM provider_log
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT id, at, event, identificativo, msgid, sender, recipients, subject, detail FROM provider_log
              WHERE ($1 IS NULL OR identificativo = $1)
                AND ($2 IS NULL OR msgid = $2)
                AND ($3 IS NULL OR lower(sender) = $3 OR (' ' || lower(recipients) || ' ') LIKE ('% ' || $3 || ' %'))
@@ -111,16 +115,16 @@ pub async fn search(c: &mut Conn, f: &Filter) -> Result<Vec<Entry>> {
                AND ($5 IS NULL OR at < $5)
                AND ($6 IS NULL OR event = $6)
              ORDER BY at, id LIMIT $7",
-        )
-        .bind(f.identificativo.as_deref())
-        .bind(msgid.as_deref())
-        .bind(address.as_deref())
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.event.as_deref())
-        .bind(if f.limit > 0 { f.limit } else { 1000 })
-        .fetch_all(c)
-        .await?;
+    )
+    .bind(f.identificativo.as_deref())
+    .bind(msgid.as_deref())
+    .bind(address.as_deref())
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.event.as_deref())
+    .bind(if f.limit > 0 { f.limit } else { 1000 })
+    .fetch_all(c)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| Entry {
@@ -139,6 +143,9 @@ pub async fn search(c: &mut Conn, f: &Filter) -> Result<Vec<Entry>> {
 
 /// Deletes entries older than `before` (the retention, 30 months by default).
 pub async fn purge(c: &mut Conn, before: i64) -> Result<u64> {
-    let r = sqlx::query("DELETE FROM provider_log WHERE at < $1").bind(before).execute(c).await?;
+    let r = sqlx::query("DELETE FROM provider_log WHERE at < $1")
+        .bind(before)
+        .execute(c)
+        .await?;
     Ok(r.rows_affected())
 }

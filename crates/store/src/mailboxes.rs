@@ -1,7 +1,7 @@
 //! Domains and mailboxes: addresses, argon2id password hashes, status, quota.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 
 use crate::{Conn, Error, Result};
 
@@ -39,7 +39,9 @@ impl Status {
             "active" => Ok(Status::Active),
             "suspended" => Ok(Status::Suspended),
             "closed" => Ok(Status::Closed),
-            other => Err(Error::Invalid(format!("unknown mailbox status {other:?}: use active, suspended or closed"))),
+            other => Err(Error::Invalid(format!(
+                "unknown mailbox status {other:?}: use active, suspended or closed"
+            ))),
         }
     }
 }
@@ -80,8 +82,12 @@ fn mailbox(row: MailboxRow) -> Result<Mailbox> {
 pub fn normalize(address: &str) -> Result<String> {
     let a = address.trim().to_ascii_lowercase();
     match a.split_once('@') {
-        Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace) && !d.contains('@') => Ok(a),
-        _ => Err(Error::Invalid(format!("{address:?} is not an e-mail address (local@domain)"))),
+        Some((l, d)) if !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace) && !d.contains('@') => {
+            Ok(a)
+        }
+        _ => Err(Error::Invalid(format!(
+            "{address:?} is not an e-mail address (local@domain)"
+        ))),
     }
 }
 
@@ -99,7 +105,9 @@ pub async fn add_domain(c: &mut Conn, name: &str, now: i64) -> Result<()> {
 }
 
 pub async fn domains(c: &mut Conn) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM domains ORDER BY name").fetch_all(c).await?;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM domains ORDER BY name")
+        .fetch_all(c)
+        .await?;
     Ok(rows.into_iter().map(|(n,)| n).collect())
 }
 
@@ -136,7 +144,9 @@ pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i6
     let address = normalize(address)?;
     let domain = address.rsplit('@').next().unwrap_or_default().to_string();
     if !is_local_domain(c, &domain).await? {
-        return Err(Error::Invalid(format!("{domain} is not a domain of this provider: add it first")));
+        return Err(Error::Invalid(format!(
+            "{domain} is not a domain of this provider: add it first"
+        )));
     }
     if get(c, &address).await?.is_some() {
         return Err(Error::Conflict(format!("mailbox {address} already exists")));
@@ -156,29 +166,44 @@ pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i6
     for (i, (name, special)) in DEFAULT_FOLDERS.iter().enumerate() {
         crate::messages::create_folder(c, id, name, *special, now / 1000 + i as i64).await?;
     }
-    get(c, &address).await?.ok_or(Error::NotFound { what: "mailbox", key: address })
+    get(c, &address).await?.ok_or(Error::NotFound {
+        what: "mailbox",
+        key: address,
+    })
 }
 
 pub async fn get(c: &mut Conn, address: &str) -> Result<Option<Mailbox>> {
-    let row: Option<MailboxRow> = sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes WHERE address = $1"))
-        .bind(address.trim().to_ascii_lowercase())
-        .fetch_optional(c)
-        .await?;
+    let row: Option<MailboxRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        mailbox_columns!(),
+        " FROM mailboxes WHERE address = $1"
+    ))
+    .bind(address.trim().to_ascii_lowercase())
+    .fetch_optional(c)
+    .await?;
     row.map(mailbox).transpose()
 }
 
 pub async fn by_id(c: &mut Conn, id: i64) -> Result<Mailbox> {
-    let row: Option<MailboxRow> = sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await?;
-    row.map(mailbox).transpose()?.ok_or(Error::NotFound { what: "mailbox", key: id.to_string() })
+    let row: Option<MailboxRow> =
+        sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(c)
+            .await?;
+    row.map(mailbox).transpose()?.ok_or(Error::NotFound {
+        what: "mailbox",
+        key: id.to_string(),
+    })
 }
 
 pub async fn list(c: &mut Conn) -> Result<Vec<Mailbox>> {
-    let rows: Vec<MailboxRow> = sqlx::query_as(concat!("SELECT ", mailbox_columns!(), " FROM mailboxes ORDER BY address"))
-        .fetch_all(c)
-        .await?;
+    let rows: Vec<MailboxRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        mailbox_columns!(),
+        " FROM mailboxes ORDER BY address"
+    ))
+    .fetch_all(c)
+    .await?;
     rows.into_iter().map(mailbox).collect()
 }
 
@@ -198,7 +223,9 @@ pub async fn authenticate(c: &mut Conn, address: &str, password: &str) -> Result
     };
     let ok = {
         let (hash, password) = (hash.clone(), password.to_string());
-        tokio::task::spawn_blocking(move || password_matches(&hash, &password)).await.unwrap_or(false)
+        tokio::task::spawn_blocking(move || password_matches(&hash, &password))
+            .await
+            .unwrap_or(false)
     };
     if ok { get(c, address).await } else { Ok(None) }
 }
@@ -210,7 +237,10 @@ pub async fn set_status(c: &mut Conn, address: &str, status: Status) -> Result<(
         .execute(c)
         .await?;
     if r.rows_affected() == 0 {
-        return Err(Error::NotFound { what: "mailbox", key: address.to_string() });
+        return Err(Error::NotFound {
+            what: "mailbox",
+            key: address.to_string(),
+        });
     }
     Ok(())
 }
@@ -223,7 +253,10 @@ pub async fn set_password(c: &mut Conn, address: &str, password: &str) -> Result
         .execute(c)
         .await?;
     if r.rows_affected() == 0 {
-        return Err(Error::NotFound { what: "mailbox", key: address.to_string() });
+        return Err(Error::NotFound {
+            what: "mailbox",
+            key: address.to_string(),
+        });
     }
     Ok(())
 }
@@ -239,6 +272,10 @@ pub async fn set_quota(c: &mut Conn, address: &str, quota_bytes: i64) -> Result<
 
 /// Records that the usage warning at `percent` was sent (70, 90: once each).
 pub async fn set_warned(c: &mut Conn, id: i64, percent: i64) -> Result<()> {
-    sqlx::query("UPDATE mailboxes SET warned_percent = $1 WHERE id = $2").bind(percent).bind(id).execute(c).await?;
+    sqlx::query("UPDATE mailboxes SET warned_percent = $1 WHERE id = $2")
+        .bind(percent)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }

@@ -50,7 +50,18 @@ fn to_folder(r: FolderRow) -> Folder {
     }
 }
 
-type MessageRow = (i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>);
+type MessageRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 macro_rules! message_columns {
     () => {
         "id, folder_id, uid, modseq, blob, size, internal_date, flags, pec_kind, identificativo"
@@ -74,7 +85,13 @@ fn to_message(r: MessageRow) -> StoredMessage {
 
 /// Creates a folder; `uidvalidity` must differ from any earlier folder of the same
 /// name in the mailbox (callers pass the creation time in seconds).
-pub async fn create_folder(c: &mut Conn, mailbox_id: i64, name: &str, special_use: Option<&str>, uidvalidity: i64) -> Result<Folder> {
+pub async fn create_folder(
+    c: &mut Conn,
+    mailbox_id: i64,
+    name: &str,
+    special_use: Option<&str>,
+    uidvalidity: i64,
+) -> Result<Folder> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO folders (mailbox_id, name, special_use, subscribed, uidvalidity, uidnext, highestmodseq)
          VALUES ($1, $2, $3, 1, $4, 1, 1) RETURNING id",
@@ -93,27 +110,40 @@ pub async fn folder_by_id(c: &mut Conn, id: i64) -> Result<Folder> {
         .bind(id)
         .fetch_optional(c)
         .await?;
-    row.map(to_folder).ok_or(Error::NotFound { what: "folder", key: id.to_string() })
+    row.map(to_folder).ok_or(Error::NotFound {
+        what: "folder",
+        key: id.to_string(),
+    })
 }
 
 pub async fn folder(c: &mut Conn, mailbox_id: i64, name: &str) -> Result<Option<Folder>> {
     // RFC 3501 5.1: INBOX is case-insensitive.
-    let name = if name.eq_ignore_ascii_case("INBOX") { "INBOX" } else { name };
-    let row: Option<FolderRow> =
-        sqlx::query_as(concat!("SELECT ", folder_columns!(), " FROM folders WHERE mailbox_id = $1 AND name = $2"))
-            .bind(mailbox_id)
-            .bind(name)
-            .fetch_optional(c)
-            .await?;
+    let name = if name.eq_ignore_ascii_case("INBOX") {
+        "INBOX"
+    } else {
+        name
+    };
+    let row: Option<FolderRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        folder_columns!(),
+        " FROM folders WHERE mailbox_id = $1 AND name = $2"
+    ))
+    .bind(mailbox_id)
+    .bind(name)
+    .fetch_optional(c)
+    .await?;
     Ok(row.map(to_folder))
 }
 
 pub async fn folders(c: &mut Conn, mailbox_id: i64) -> Result<Vec<Folder>> {
-    let rows: Vec<FolderRow> =
-        sqlx::query_as(concat!("SELECT ", folder_columns!(), " FROM folders WHERE mailbox_id = $1 ORDER BY name"))
-            .bind(mailbox_id)
-            .fetch_all(c)
-            .await?;
+    let rows: Vec<FolderRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        folder_columns!(),
+        " FROM folders WHERE mailbox_id = $1 ORDER BY name"
+    ))
+    .bind(mailbox_id)
+    .fetch_all(c)
+    .await?;
     Ok(rows.into_iter().map(to_folder).collect())
 }
 
@@ -140,7 +170,10 @@ pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<
     .bind(folder_id)
     .fetch_optional(&mut *c)
     .await?;
-    let (uid, modseq, mailbox_id) = bumped.ok_or(Error::NotFound { what: "folder", key: folder_id.to_string() })?;
+    let (uid, modseq, mailbox_id) = bumped.ok_or(Error::NotFound {
+        what: "folder",
+        key: folder_id.to_string(),
+    })?;
     blobs::add_ref(c, m.blob, m.size as usize, m.internal_date).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO messages (folder_id, uid, modseq, blob, size, internal_date, flags, pec_kind, identificativo)
@@ -166,26 +199,36 @@ pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<
 }
 
 pub async fn get(c: &mut Conn, id: i64) -> Result<StoredMessage> {
-    let row: Option<MessageRow> = sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(c)
-        .await?;
-    row.map(to_message).ok_or(Error::NotFound { what: "message", key: id.to_string() })
+    let row: Option<MessageRow> =
+        sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(c)
+            .await?;
+    row.map(to_message).ok_or(Error::NotFound {
+        what: "message",
+        key: id.to_string(),
+    })
 }
 
 /// The messages of a folder in UID order.
 pub async fn list(c: &mut Conn, folder_id: i64) -> Result<Vec<StoredMessage>> {
-    let rows: Vec<MessageRow> =
-        sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE folder_id = $1 ORDER BY uid"))
-            .bind(folder_id)
-            .fetch_all(c)
-            .await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE folder_id = $1 ORDER BY uid"
+    ))
+    .bind(folder_id)
+    .fetch_all(c)
+    .await?;
     Ok(rows.into_iter().map(to_message).collect())
 }
 
+/// A message row preceded by one more column (its folder's name or mailbox).
+type Tagged<T> = (T, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>);
+
 /// Every message of a mailbox, with its folder name, in folder then UID order.
 pub async fn list_mailbox(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(String, StoredMessage)>> {
-    let rows: Vec<(String, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<Tagged<String>> = sqlx::query_as(
         "SELECT f.name, m.id, m.folder_id, m.uid, m.modseq, m.blob, m.size, m.internal_date, m.flags, m.pec_kind, m.identificativo
          FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = $1 ORDER BY f.name, m.uid",
     )
@@ -203,7 +246,7 @@ pub async fn list_mailbox(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(String, 
 /// On SQLite ids grow in commit order (one writer at a time); on PostgreSQL a
 /// transaction may commit a smaller id after a larger one was read.
 pub async fn appended_after(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<(i64, StoredMessage)>> {
-    let rows: Vec<(i64, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<Tagged<i64>> = sqlx::query_as(
         "SELECT f.mailbox_id, m.id, m.folder_id, m.uid, m.modseq, m.blob, m.size, m.internal_date, m.flags, m.pec_kind, m.identificativo
          FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id > $1 ORDER BY m.id LIMIT $2",
     )

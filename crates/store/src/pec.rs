@@ -85,7 +85,17 @@ pub struct NewPecMessage<'a> {
     pub recipients: &'a [(String, bool, bool)],
 }
 
-type PecRow = (i64, String, Option<String>, String, String, String, String, Option<String>, i64);
+type PecRow = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
 macro_rules! pec_columns {
     () => {
         "id, identificativo, msgid, sender, subject, receipt_kind, original_blob, envelope_blob, accepted_at"
@@ -138,11 +148,14 @@ pub async fn insert(c: &mut Conn, m: &NewPecMessage<'_>) -> Result<i64> {
 }
 
 pub async fn by_identificativo(c: &mut Conn, identificativo: &str) -> Result<Option<PecMessage>> {
-    let row: Option<PecRow> =
-        sqlx::query_as(concat!("SELECT ", pec_columns!(), " FROM pec_messages WHERE identificativo = $1"))
-            .bind(identificativo)
-            .fetch_optional(c)
-            .await?;
+    let row: Option<PecRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        pec_columns!(),
+        " FROM pec_messages WHERE identificativo = $1"
+    ))
+    .bind(identificativo)
+    .fetch_optional(c)
+    .await?;
     Ok(row.map(pec))
 }
 
@@ -151,13 +164,18 @@ pub async fn get(c: &mut Conn, id: i64) -> Result<PecMessage> {
         .bind(id)
         .fetch_optional(c)
         .await?;
-    row.map(pec).ok_or(Error::NotFound { what: "PEC message", key: id.to_string() })
+    row.map(pec).ok_or(Error::NotFound {
+        what: "PEC message",
+        key: id.to_string(),
+    })
 }
 
 /// Records the signed transport envelope built for the message (once).
 pub async fn set_envelope(c: &mut Conn, id: i64, blob: &BlobId, size: usize, now: i64) -> Result<()> {
     if get(c, id).await?.envelope_blob.is_some() {
-        return Err(Error::Conflict(format!("the transport envelope of PEC message {id} is already recorded")));
+        return Err(Error::Conflict(format!(
+            "the transport envelope of PEC message {id} is already recorded"
+        )));
     }
     crate::blobs::add_ref(c, blob, size, now).await?;
     sqlx::query("UPDATE pec_messages SET envelope_blob = $1 WHERE id = $2")
@@ -192,7 +210,14 @@ pub async fn recipients(c: &mut Conn, pec_message_id: i64) -> Result<Vec<Recipie
 
 /// Moves a recipient to `to` unless it is already final (a delivery receipt or a
 /// non-delivery notice is the last word) or already at `to`. Returns whether it moved.
-pub async fn advance(c: &mut Conn, pec_message_id: i64, address: &str, to: RecipientState, detail: Option<&str>, now: i64) -> Result<bool> {
+pub async fn advance(
+    c: &mut Conn,
+    pec_message_id: i64,
+    address: &str,
+    to: RecipientState,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE pec_recipients SET state = $1, detail = COALESCE($2, detail), updated_at = $3
          WHERE pec_message_id = $4 AND lower(address) = lower($5) AND state NOT IN ('delivered', 'failed') AND state <> $1",

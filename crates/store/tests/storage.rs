@@ -32,16 +32,21 @@ async fn fresh_postgres() -> (String, String) {
     let mut c = sqlx::PgConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL is required for the storage tests ({admin}): {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     (format!("{base}/{name}"), name)
 }
 
 async fn drop_postgres(name: &str) {
     if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url()).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-            .execute(&mut c)
-            .await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await;
     }
 }
 
@@ -69,8 +74,12 @@ const NOW: i64 = 1_772_000_000_000;
 
 async fn mailbox(store: &Store, address: &str) -> mailboxes::Mailbox {
     let mut tx = store.begin().await.unwrap();
-    mailboxes::add_domain(&mut tx, address.rsplit('@').next().unwrap(), NOW).await.unwrap();
-    let m = mailboxes::create(&mut tx, address, "una password lunga", mailboxes::DEFAULT_QUOTA, NOW).await.unwrap();
+    mailboxes::add_domain(&mut tx, address.rsplit('@').next().unwrap(), NOW)
+        .await
+        .unwrap();
+    let m = mailboxes::create(&mut tx, address, "una password lunga", mailboxes::DEFAULT_QUOTA, NOW)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     m
 }
@@ -83,15 +92,52 @@ async fn mailboxes_hash_passwords_and_authenticate() {
         assert_eq!(m.status, Status::Active);
         assert_eq!(m.quota_bytes, 1024 * 1024 * 1024);
         let mut c = store.conn().await.unwrap();
-        let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM mailboxes").fetch_one(&mut *c).await.unwrap();
+        let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM mailboxes")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(mailboxes::authenticate(&mut c, "mario.rossi@pec.example.it", "una password lunga").await.unwrap().is_some());
-        assert!(mailboxes::authenticate(&mut c, "MARIO.ROSSI@pec.example.it", "una password lunga").await.unwrap().is_some());
-        assert!(mailboxes::authenticate(&mut c, "mario.rossi@pec.example.it", "sbagliata!").await.unwrap().is_none());
-        assert!(mailboxes::authenticate(&mut c, "nessuno@pec.example.it", "una password lunga").await.unwrap().is_none());
-        mailboxes::set_status(&mut c, "mario.rossi@pec.example.it", Status::Suspended).await.unwrap();
-        assert_eq!(mailboxes::get(&mut c, "mario.rossi@pec.example.it").await.unwrap().unwrap().status, Status::Suspended);
-        let folders: Vec<String> = messages::folders(&mut c, m.id).await.unwrap().into_iter().map(|f| f.name).collect();
+        assert!(
+            mailboxes::authenticate(&mut c, "mario.rossi@pec.example.it", "una password lunga")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            mailboxes::authenticate(&mut c, "MARIO.ROSSI@pec.example.it", "una password lunga")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            mailboxes::authenticate(&mut c, "mario.rossi@pec.example.it", "sbagliata!")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            mailboxes::authenticate(&mut c, "nessuno@pec.example.it", "una password lunga")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        mailboxes::set_status(&mut c, "mario.rossi@pec.example.it", Status::Suspended)
+            .await
+            .unwrap();
+        assert_eq!(
+            mailboxes::get(&mut c, "mario.rossi@pec.example.it")
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            Status::Suspended
+        );
+        let folders: Vec<String> = messages::folders(&mut c, m.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
         assert_eq!(folders, vec!["Drafts", "INBOX", "Junk", "Sent", "Trash"]);
     })
     .await;
@@ -102,13 +148,24 @@ async fn bad_input_is_refused_with_a_reason_and_nothing_is_stored() {
     on_both(|store| async move {
         mailbox(&store, "a@pec.example.it").await;
         let mut tx = store.begin().await.unwrap();
-        let dup = mailboxes::create(&mut tx, "a@pec.example.it", "una password lunga", 1, NOW).await.unwrap_err();
+        let dup = mailboxes::create(&mut tx, "a@pec.example.it", "una password lunga", 1, NOW)
+            .await
+            .unwrap_err();
         assert!(dup.to_string().contains("already exists"), "{dup}");
-        let short = mailboxes::create(&mut tx, "b@pec.example.it", "corta", 1, NOW).await.unwrap_err();
+        let short = mailboxes::create(&mut tx, "b@pec.example.it", "corta", 1, NOW)
+            .await
+            .unwrap_err();
         assert!(short.to_string().contains("at least 8"), "{short}");
-        let foreign = mailboxes::create(&mut tx, "c@altro.it", "una password lunga", 1, NOW).await.unwrap_err();
-        assert!(foreign.to_string().contains("not a domain of this provider"), "{foreign}");
-        let bad = mailboxes::create(&mut tx, "not an address", "una password lunga", 1, NOW).await.unwrap_err();
+        let foreign = mailboxes::create(&mut tx, "c@altro.it", "una password lunga", 1, NOW)
+            .await
+            .unwrap_err();
+        assert!(
+            foreign.to_string().contains("not a domain of this provider"),
+            "{foreign}"
+        );
+        let bad = mailboxes::create(&mut tx, "not an address", "una password lunga", 1, NOW)
+            .await
+            .unwrap_err();
         assert!(bad.to_string().contains("not an e-mail address"), "{bad}");
         tx.rollback().await.unwrap();
         let mut c = store.conn().await.unwrap();
@@ -129,16 +186,37 @@ async fn blobs_are_stored_once_and_counted() {
         let mut tx = store.begin().await.unwrap();
         for m in [&a, &b] {
             let inbox = messages::folder(&mut tx, m.id, "inbox").await.unwrap().unwrap();
-            let new = NewMessage { blob: &id, size: body.len() as i64, internal_date: NOW, flags: &[], pec_kind: None, identificativo: None };
+            let new = NewMessage {
+                blob: &id,
+                size: body.len() as i64,
+                internal_date: NOW,
+                flags: &[],
+                pec_kind: None,
+                identificativo: None,
+            };
             messages::append(&mut tx, inbox.id, &new).await.unwrap();
         }
         tx.commit().await.unwrap();
         let mut c = store.conn().await.unwrap();
-        let (refs,): (i64,) = sqlx::query_as("SELECT refcount FROM blobs WHERE sha256 = $1").bind(id.as_str()).fetch_one(&mut *c).await.unwrap();
+        let (refs,): (i64,) = sqlx::query_as("SELECT refcount FROM blobs WHERE sha256 = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
         assert_eq!(refs, 2);
         assert_eq!(store.blobs().get(&id).await.unwrap(), body);
-        assert_eq!(mailboxes::get(&mut c, "a@pec.example.it").await.unwrap().unwrap().used_bytes, body.len() as i64);
-        assert!(matches!(store.blobs().get(&BlobId::of(b"missing")).await, Err(store::Error::MissingBlob(_))));
+        assert_eq!(
+            mailboxes::get(&mut c, "a@pec.example.it")
+                .await
+                .unwrap()
+                .unwrap()
+                .used_bytes,
+            body.len() as i64
+        );
+        assert!(matches!(
+            store.blobs().get(&BlobId::of(b"missing")).await,
+            Err(store::Error::MissingBlob(_))
+        ));
     })
     .await;
 }
@@ -148,7 +226,14 @@ async fn uids_and_modseqs_grow_and_a_rolled_back_append_leaves_no_trace() {
     on_both(|store| async move {
         let m = mailbox(&store, "a@pec.example.it").await;
         let id = store.blobs().put(b"x").await.unwrap();
-        let new = NewMessage { blob: &id, size: 1, internal_date: NOW, flags: &["\\Seen"], pec_kind: Some("accettazione"), identificativo: Some("id@x") };
+        let new = NewMessage {
+            blob: &id,
+            size: 1,
+            internal_date: NOW,
+            flags: &["\\Seen"],
+            pec_kind: Some("accettazione"),
+            identificativo: Some("id@x"),
+        };
         let mut tx = store.begin().await.unwrap();
         let inbox = messages::folder(&mut tx, m.id, "INBOX").await.unwrap().unwrap();
         let first = messages::append(&mut tx, inbox.id, &new).await.unwrap();
@@ -173,36 +258,64 @@ async fn uids_and_modseqs_grow_and_a_rolled_back_append_leaves_no_trace() {
 async fn pec_recipients_advance_but_never_leave_a_final_state() {
     on_both(|store| async move {
         let blob = store.blobs().put(b"original").await.unwrap();
-        let rcpts = vec![("b@pec.altro.it".to_string(), true, false), ("c@example.com".to_string(), false, false)];
+        let rcpts = vec![
+            ("b@pec.altro.it".to_string(), true, false),
+            ("c@example.com".to_string(), false, false),
+        ];
         let mut tx = store.begin().await.unwrap();
-        let id = pec::insert(&mut tx, &NewPecMessage {
-            identificativo: "certa.1@pec.example.it",
-            msgid: Some("<m@client>"),
-            sender: "a@pec.example.it",
-            subject: "Oggetto",
-            receipt_kind: "completa",
-            original_blob: &blob,
-            original_size: 8,
-            accepted_at: NOW,
-            recipients: &rcpts,
-        })
+        let id = pec::insert(
+            &mut tx,
+            &NewPecMessage {
+                identificativo: "certa.1@pec.example.it",
+                msgid: Some("<m@client>"),
+                sender: "a@pec.example.it",
+                subject: "Oggetto",
+                receipt_kind: "completa",
+                original_blob: &blob,
+                original_size: 8,
+                accepted_at: NOW,
+                recipients: &rcpts,
+            },
+        )
         .await
         .unwrap();
         tx.commit().await.unwrap();
         let mut c = store.conn().await.unwrap();
-        assert!(pec::advance(&mut c, id, "B@pec.altro.it", RecipientState::TakenOver, None, NOW).await.unwrap());
-        assert!(!pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::TakenOver, None, NOW).await.unwrap());
-        assert!(pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::Delivered, Some("ok"), NOW).await.unwrap());
-        assert!(!pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::Failed, None, NOW).await.unwrap());
+        assert!(
+            pec::advance(&mut c, id, "B@pec.altro.it", RecipientState::TakenOver, None, NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::TakenOver, None, NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::Delivered, Some("ok"), NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !pec::advance(&mut c, id, "b@pec.altro.it", RecipientState::Failed, None, NOW)
+                .await
+                .unwrap()
+        );
         let r = pec::recipients(&mut c, id).await.unwrap();
         assert_eq!(r[0].state, RecipientState::Delivered);
         assert_eq!(r[1].state, RecipientState::Pending);
         assert!(!r[1].certified);
-        let m = pec::by_identificativo(&mut c, "certa.1@pec.example.it").await.unwrap().unwrap();
+        let m = pec::by_identificativo(&mut c, "certa.1@pec.example.it")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(m.msgid.as_deref(), Some("<m@client>"));
         let env = store.blobs().put(b"envelope").await.unwrap();
         pec::set_envelope(&mut c, id, &env, 8, NOW).await.unwrap();
-        assert!(pec::set_envelope(&mut c, id, &env, 8, NOW).await.is_err(), "the envelope is built once");
+        assert!(
+            pec::set_envelope(&mut c, id, &env, 8, NOW).await.is_err(),
+            "the envelope is built once"
+        );
         assert!(pec::first_time(&mut c, "in:x", NOW).await.unwrap());
         assert!(!pec::first_time(&mut c, "in:x", NOW).await.unwrap());
     })
@@ -213,26 +326,63 @@ async fn pec_recipients_advance_but_never_leave_a_final_state() {
 async fn jobs_are_claimed_once_leased_and_replayed_after_a_lost_lease() {
     on_both(|store| async move {
         let mut c = store.conn().await.unwrap();
-        assert!(jobs::enqueue(&mut c, "acceptance", "{}", "m1:acceptance", NOW, NOW).await.unwrap());
-        assert!(!jobs::enqueue(&mut c, "acceptance", "{}", "m1:acceptance", NOW, NOW).await.unwrap(), "idempotency key");
-        assert!(jobs::enqueue(&mut c, "timer", "{}", "m1:timer", NOW + 1000, NOW).await.unwrap());
+        assert!(
+            jobs::enqueue(&mut c, "acceptance", "{}", "m1:acceptance", NOW, NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !jobs::enqueue(&mut c, "acceptance", "{}", "m1:acceptance", NOW, NOW)
+                .await
+                .unwrap(),
+            "idempotency key"
+        );
+        assert!(
+            jobs::enqueue(&mut c, "timer", "{}", "m1:timer", NOW + 1000, NOW)
+                .await
+                .unwrap()
+        );
         // Only the due one is claimed, and only once while leased.
         let job = jobs::claim(&mut c, "node-a", NOW, NOW + 100).await.unwrap().unwrap();
         assert_eq!(job.kind, "acceptance");
         assert_eq!(job.attempts, 1);
-        assert!(jobs::claim(&mut c, "node-b", NOW + 50, NOW + 150).await.unwrap().is_none());
+        assert!(
+            jobs::claim(&mut c, "node-b", NOW + 50, NOW + 150)
+                .await
+                .unwrap()
+                .is_none()
+        );
         // node-a dies; after the lease node-b takes it, and node-a can no longer complete it.
-        let again = jobs::claim(&mut c, "node-b", NOW + 101, NOW + 200).await.unwrap().unwrap();
+        let again = jobs::claim(&mut c, "node-b", NOW + 101, NOW + 200)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((again.id, again.attempts), (job.id, 2));
         assert!(!jobs::complete(&mut c, &job, NOW + 102).await.unwrap());
         assert!(jobs::complete(&mut c, &again, NOW + 102).await.unwrap());
         // Retry with backoff, then cancel.
-        let timer = jobs::claim(&mut c, "node-a", NOW + 1000, NOW + 2000).await.unwrap().unwrap();
+        let timer = jobs::claim(&mut c, "node-a", NOW + 1000, NOW + 2000)
+            .await
+            .unwrap()
+            .unwrap();
         jobs::retry(&mut c, &timer, NOW + 5000, "remote down").await.unwrap();
-        assert!(jobs::claim(&mut c, "node-a", NOW + 1001, NOW + 3000).await.unwrap().is_none());
+        assert!(
+            jobs::claim(&mut c, "node-a", NOW + 1001, NOW + 3000)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(jobs::next_due(&mut c).await.unwrap(), Some(NOW + 5000));
         assert!(jobs::cancel(&mut c, "m1:timer", NOW).await.unwrap());
-        assert_eq!(jobs::counts(&mut c).await.unwrap(), jobs::Counts { queued: 0, done: 1, dead: 0, cancelled: 1 });
+        assert_eq!(
+            jobs::counts(&mut c).await.unwrap(),
+            jobs::Counts {
+                queued: 0,
+                done: 1,
+                dead: 0,
+                cancelled: 1
+            }
+        );
     })
     .await;
 }
@@ -243,7 +393,9 @@ async fn concurrent_workers_never_claim_the_same_job() {
         {
             let mut tx = store.begin().await.unwrap();
             for i in 0..60 {
-                jobs::enqueue(&mut tx, "k", "{}", &format!("job-{i}"), NOW, NOW).await.unwrap();
+                jobs::enqueue(&mut tx, "k", "{}", &format!("job-{i}"), NOW, NOW)
+                    .await
+                    .unwrap();
             }
             tx.commit().await.unwrap();
         }
@@ -292,15 +444,61 @@ async fn provider_log_is_searchable_and_purged_after_retention() {
         };
         log::append(&mut c, NOW - 1000, Event::Accettazione, &e).await.unwrap();
         log::append(&mut c, NOW, Event::BustaTrasporto, &e).await.unwrap();
-        log::append(&mut c, NOW + 1000, Event::Consegna, &NewEntry { identificativo: Some("other@x"), ..Default::default() }).await.unwrap();
-        let by_id = log::search(&mut c, &Filter { identificativo: Some("certa.1@pec.example.it".into()), ..Default::default() }).await.unwrap();
-        assert_eq!(by_id.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), vec!["Accettazione", "BustaTrasporto"]);
-        let by_msgid = log::search(&mut c, &Filter { msgid: Some("m@client".into()), ..Default::default() }).await.unwrap();
+        log::append(
+            &mut c,
+            NOW + 1000,
+            Event::Consegna,
+            &NewEntry {
+                identificativo: Some("other@x"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let by_id = log::search(
+            &mut c,
+            &Filter {
+                identificativo: Some("certa.1@pec.example.it".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            by_id.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+            vec!["Accettazione", "BustaTrasporto"]
+        );
+        let by_msgid = log::search(
+            &mut c,
+            &Filter {
+                msgid: Some("m@client".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(by_msgid.len(), 2);
-        let by_rcpt = log::search(&mut c, &Filter { address: Some("C@example.com".into()), ..Default::default() }).await.unwrap();
+        let by_rcpt = log::search(
+            &mut c,
+            &Filter {
+                address: Some("C@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(by_rcpt.len(), 2);
         assert_eq!(by_rcpt[0].recipients, rcpts);
-        let by_date = log::search(&mut c, &Filter { from: Some(NOW), to: Some(NOW + 1), ..Default::default() }).await.unwrap();
+        let by_date = log::search(
+            &mut c,
+            &Filter {
+                from: Some(NOW),
+                to: Some(NOW + 1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(by_date.len(), 1);
         assert_eq!(log::purge(&mut c, NOW).await.unwrap(), 1);
         assert_eq!(log::search(&mut c, &Filter::default()).await.unwrap().len(), 2);

@@ -35,8 +35,20 @@ struct Spec {
 }
 
 const PROVIDERS: [Spec; 2] = [
-    Spec { dir: "nord", domain: "nord.pec.test", name: "Certa Nord S.p.A.", ports: [1587, 1465, 2525], users: ["mario.rossi", "anna.neri"] },
-    Spec { dir: "sud", domain: "sud.pec.test", name: "Certa Sud S.p.A.", ports: [1588, 1466, 2526], users: ["luca.verdi", "studio.bianchi"] },
+    Spec {
+        dir: "nord",
+        domain: "nord.pec.test",
+        name: "Certa Nord S.p.A.",
+        ports: [1587, 1465, 2525],
+        users: ["mario.rossi", "anna.neri"],
+    },
+    Spec {
+        dir: "sud",
+        domain: "sud.pec.test",
+        name: "Certa Sud S.p.A.",
+        ports: [1588, 1466, 2526],
+        users: ["luca.verdi", "studio.bianchi"],
+    },
 ];
 
 /// What `demo.json` holds.
@@ -74,16 +86,26 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.data).with_context(|| format!("cannot create {}", args.data.display()))?;
     let dir = std::path::absolute(&args.data)?;
     let info_path = dir.join("demo.json");
-    let previous: Option<DemoInfo> = std::fs::read(&info_path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let previous: Option<DemoInfo> = std::fs::read(&info_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
     let smarthost = args.smarthost.as_deref().map(parse_smarthost).transpose()?;
     let mut listens = Vec::new();
     for spec in &PROVIDERS {
         let data = dir.join(spec.dir);
         let listen = if args.free_ports {
-            Listen { submission: free_port()?, submissions: free_port()?, inbound: free_port()? }
+            Listen {
+                submission: free_port()?,
+                submissions: free_port()?,
+                inbound: free_port()?,
+            }
         } else {
             let [a, b, c] = spec.ports.map(|p| SocketAddr::from(([127, 0, 0, 1], p)));
-            Listen { submission: a, submissions: b, inbound: c }
+            Listen {
+                submission: a,
+                submissions: b,
+                inbound: c,
+            }
         };
         let mut config = if data.join(crate::provider::config::CONFIG_FILE).exists() {
             ProviderConfig::load(&data)?
@@ -111,7 +133,11 @@ pub async fn run(args: Args) -> Result<ExitCode> {
 
     let shutdown = CancellationToken::new();
     let mut running = Vec::new();
-    let mut info = DemoInfo { ca_certificate: ca.display().to_string(), index: dir.join("index.toml").display().to_string(), providers: Vec::new() };
+    let mut info = DemoInfo {
+        ca_certificate: ca.display().to_string(),
+        index: dir.join("index.toml").display().to_string(),
+        providers: Vec::new(),
+    };
     for spec in &PROVIDERS {
         let data = dir.join(spec.dir);
         let provider = Provider::open(&data, None).await?;
@@ -120,7 +146,8 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         info.providers.push(describe(spec, &data, bound, mailboxes));
         running.push((provider, joined));
     }
-    std::fs::write(&info_path, serde_json::to_string_pretty(&info)?).with_context(|| format!("cannot write {}", info_path.display()))?;
+    std::fs::write(&info_path, serde_json::to_string_pretty(&info)?)
+        .with_context(|| format!("cannot write {}", info_path.display()))?;
     print_instructions(&info, &info_path);
     interrupted().await;
     println!("shutting down");
@@ -138,7 +165,11 @@ pub fn parse_smarthost(value: &str) -> Result<engine::Endpoint> {
         .rsplit_once(':')
         .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
         .with_context(|| format!("smarthost {value:?} is not host:port"))?;
-    Ok(engine::Endpoint { host, port, tls: engine::index::TlsMode::None })
+    Ok(engine::Endpoint {
+        host,
+        port,
+        tls: engine::index::TlsMode::None,
+    })
 }
 
 fn free_port() -> Result<SocketAddr> {
@@ -153,7 +184,12 @@ async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&De
     for user in spec.users {
         let address = format!("{user}@{}", spec.domain);
         let known = previous
-            .and_then(|p| p.providers.iter().flat_map(|p| &p.mailboxes).find(|m| m.address == address))
+            .and_then(|p| {
+                p.providers
+                    .iter()
+                    .flat_map(|p| &p.mailboxes)
+                    .find(|m| m.address == address)
+            })
             .map(|m| m.password.clone());
         let mut c = store.conn().await?;
         let exists = store::mailboxes::get(&mut c, &address).await?.is_some();
@@ -167,7 +203,14 @@ async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&De
             (false, _) => {
                 let p = random_password();
                 let mut tx = store.begin().await?;
-                store::mailboxes::create(&mut tx, &address, &p, store::mailboxes::DEFAULT_QUOTA, store::millis(chrono::Utc::now())).await?;
+                store::mailboxes::create(
+                    &mut tx,
+                    &address,
+                    &p,
+                    store::mailboxes::DEFAULT_QUOTA,
+                    store::millis(chrono::Utc::now()),
+                )
+                .await?;
                 tx.commit().await?;
                 p
             }
@@ -201,14 +244,20 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
     println!("Certa demo: two PEC providers on this machine, trusting each other.\n");
     for p in &info.providers {
         println!("{} ({})", p.name, p.domain);
-        println!("  SMTP submission  {}:{} (STARTTLS)   {}:{} (TLS)", p.host, p.submission_port, p.host, p.submissions_port);
+        println!(
+            "  SMTP submission  {}:{} (STARTTLS)   {}:{} (TLS)",
+            p.host, p.submission_port, p.host, p.submissions_port
+        );
         println!("  receiving point  {}:{}", p.host, p.inbound_port);
         for m in &p.mailboxes {
             println!("  mailbox          {}   password {}", m.address, m.password);
         }
         println!();
     }
-    println!("Trust this CA in your mail client (TLS) and to verify signatures: {}", info.ca_certificate);
+    println!(
+        "Trust this CA in your mail client (TLS) and to verify signatures: {}",
+        info.ca_certificate
+    );
     println!("Connection details as JSON: {}", path.display());
     println!("Press Ctrl-C to stop.");
 }

@@ -46,8 +46,19 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             }
             println!("{}: {} providers", index.path.display(), index.providers.len());
             for p in &index.providers {
-                println!("\n{}\n  domains      {}\n  receipts     {}\n  smtp         {}:{} ({:?})", p.name, p.domains.join(", "), p.receipts, p.smtp_host, p.smtp_port, p.tls);
-                println!("  certificate  {}\n  sha256       {}\n  valid until  {}", p.certificate_subject, p.certificate_sha256, p.certificate_not_after);
+                println!(
+                    "\n{}\n  domains      {}\n  receipts     {}\n  smtp         {}:{} ({:?})",
+                    p.name,
+                    p.domains.join(", "),
+                    p.receipts,
+                    p.smtp_host,
+                    p.smtp_port,
+                    p.tls
+                );
+                println!(
+                    "  certificate  {}\n  sha256       {}\n  valid until  {}",
+                    p.certificate_subject, p.certificate_sha256, p.certificate_not_after
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -60,11 +71,24 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
                 if chrono::DateTime::parse_from_rfc3339(&facts.not_after).is_ok_and(|t| t < now) {
                     problems.push(format!("{}: its certificate expired on {}", p.name, facts.not_after));
                 }
-                if !facts.emails.iter().any(|e| e.rsplit_once('@').is_some_and(|(_, d)| p.domains.iter().any(|x| x == d))) {
-                    problems.push(format!("{}: the certificate's e-mail addresses {:?} are not in its domains", p.name, facts.emails));
+                if !facts.emails.iter().any(|e| {
+                    e.rsplit_once('@')
+                        .is_some_and(|(_, d)| p.domains.iter().any(|x| x == d))
+                }) {
+                    problems.push(format!(
+                        "{}: the certificate's e-mail addresses {:?} are not in its domains",
+                        p.name, facts.emails
+                    ));
                 }
-                if !p.receipts.rsplit_once('@').is_some_and(|(_, d)| p.domains.iter().any(|x| x == d)) {
-                    problems.push(format!("{}: receipts address {} is not in its domains", p.name, p.receipts));
+                if !p
+                    .receipts
+                    .rsplit_once('@')
+                    .is_some_and(|(_, d)| p.domains.iter().any(|x| x == d))
+                {
+                    problems.push(format!(
+                        "{}: receipts address {} is not in its domains",
+                        p.name, p.receipts
+                    ));
                 }
             }
             if index.tls_roots_pem.is_empty() {
@@ -73,8 +97,17 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             for p in &problems {
                 println!("problem: {p}");
             }
-            println!("{}: {} providers, {} problems", index.path.display(), index.providers.len(), problems.len());
-            Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            println!(
+                "{}: {} providers, {} problems",
+                index.path.display(),
+                index.providers.len(),
+                problems.len()
+            );
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -34,9 +34,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.data.join(crate::provider::config::CONFIG_FILE).exists() {
-        bail!("{} already holds a provider; choose another --data", args.data.display());
+        bail!(
+            "{} already holds a provider; choose another --data",
+            args.data.display()
+        );
     }
-    let listen = Listen { submission: args.submission, submissions: args.submissions, inbound: args.inbound };
+    let listen = Listen {
+        submission: args.submission,
+        submissions: args.submissions,
+        inbound: args.inbound,
+    };
     let index = match &args.index {
         Some(i) => relative_to(&args.data, i)?,
         None => "index.toml".to_string(),
@@ -46,8 +53,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let entry = IndexEntry::of(&args.data, &args.domain, &args.name, args.inbound);
         write_index(&args.data.join("index.toml"), &[entry])?;
     }
-    println!("Provider {} ({}) created in {}", args.name, args.domain, args.data.display());
-    println!("Add mailboxes with: certa mailbox add ADDRESS --data {}", args.data.display());
+    println!(
+        "Provider {} ({}) created in {}",
+        args.name,
+        args.domain,
+        args.data.display()
+    );
+    println!(
+        "Add mailboxes with: certa mailbox add ADDRESS --data {}",
+        args.data.display()
+    );
     println!("Start it with:      certa serve --data {}", args.data.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -98,7 +113,10 @@ impl IndexEntry {
 pub fn write_index(path: &Path, entries: &[IndexEntry]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut text = String::from("# Provider index (RFC 6109 6): the providers this installation trusts.\n");
-    let roots: Vec<String> = entries.iter().map(|e| relative_to(dir, &e.tls_root)).collect::<Result<_>>()?;
+    let roots: Vec<String> = entries
+        .iter()
+        .map(|e| relative_to(dir, &e.tls_root))
+        .collect::<Result<_>>()?;
     text.push_str(&format!("tls_roots = {}\n", toml_list(&roots)));
     for e in entries {
         text.push_str(&format!(
@@ -114,7 +132,10 @@ pub fn write_index(path: &Path, entries: &[IndexEntry]) -> Result<()> {
 }
 
 fn toml_list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// `target` as a path relative to `base` when it is inside it, else absolute.

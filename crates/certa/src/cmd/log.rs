@@ -43,7 +43,11 @@ pub struct SearchArgs {
 
 fn day_start(d: NaiveDate) -> Result<i64> {
     let local = d.and_hms_opt(0, 0, 0).context("invalid date")?;
-    Ok(Rome.from_local_datetime(&local).earliest().context("invalid date in Europe/Rome")?.timestamp_millis())
+    Ok(Rome
+        .from_local_datetime(&local)
+        .earliest()
+        .context("invalid date in Europe/Rome")?
+        .timestamp_millis())
 }
 
 pub async fn run(cmd: Command) -> Result<ExitCode> {

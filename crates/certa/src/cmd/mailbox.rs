@@ -24,7 +24,12 @@ impl DataArgs {
             .await
             .context("cannot open the store")?;
         // The provider's own domain hosts mailboxes from the start.
-        mailboxes::add_domain(&mut *store.conn().await?, &config.domain, store::millis(chrono::Utc::now())).await?;
+        mailboxes::add_domain(
+            &mut *store.conn().await?,
+            &config.domain,
+            store::millis(chrono::Utc::now()),
+        )
+        .await?;
         Ok(store)
     }
 }
@@ -99,12 +104,20 @@ pub async fn domain(cmd: DomainCommand) -> Result<ExitCode> {
 
 pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
     match cmd {
-        MailboxCommand::Add { address, password, quota, data } => {
+        MailboxCommand::Add {
+            address,
+            password,
+            quota,
+            data,
+        } => {
             let password = match password {
                 Some(p) => p,
                 None => {
                     let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .context("cannot read the password from standard input")?;
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
@@ -121,7 +134,13 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for m in list {
-                    println!("{:<40} {:<10} {:>12} / {} bytes", m.address, m.status.as_str(), m.used_bytes, m.quota_bytes);
+                    println!(
+                        "{:<40} {:<10} {:>12} / {} bytes",
+                        m.address,
+                        m.status.as_str(),
+                        m.used_bytes,
+                        m.quota_bytes
+                    );
                 }
             }
         }
@@ -137,7 +156,10 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
                     .iter()
                     .map(|(folder, msg)| serde_json::json!({"folder": folder, "message": msg}))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"mailbox": m, "messages": rows}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({"mailbox": m, "messages": rows}))?
+                );
             } else {
                 println!("{} ({}), {} messages", m.address, m.status.as_str(), messages.len());
                 for (folder, msg) in messages {

@@ -21,12 +21,19 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     let store = args.data.store().await?;
     let mut c = store.conn().await?;
     let counts = store::jobs::counts(&mut c).await?;
-    let dead = if args.dead { store::jobs::list(&mut c, "dead", 100).await? } else { Vec::new() };
+    let dead = if args.dead {
+        store::jobs::list(&mut c, "dead", 100).await?
+    } else {
+        Vec::new()
+    };
     let waiting = store::jobs::list(&mut c, "queued", 1000).await?;
     let now = store::millis(chrono::Utc::now());
     let due_now = waiting.iter().filter(|j| j.due_at <= now).count();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"counts": counts, "due_now": due_now, "dead": dead}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"counts": counts, "due_now": due_now, "dead": dead}))?
+        );
     } else {
         println!(
             "queued {} (due now {}), done {}, dead {}, cancelled {}",

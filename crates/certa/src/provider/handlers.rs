@@ -52,9 +52,11 @@ impl Handler for SubmissionHandler {
             return Reply::new(530, Some((5, 7, 0)), "authentication required");
         };
         match self.0.submit(login, from, rcpts, &message).await {
-            Ok(Submission::Accepted { identificativo }) => {
-                Reply::new(250, Some((2, 0, 0)), format!("accepted, identificativo {identificativo}"))
-            }
+            Ok(Submission::Accepted { identificativo }) => Reply::new(
+                250,
+                Some((2, 0, 0)),
+                format!("accepted, identificativo {identificativo}"),
+            ),
             Ok(refusal) => refused(refusal),
             Err(e) => internal(e),
         }
@@ -83,7 +85,11 @@ impl Handler for InboundHandler {
     async fn rcpt_to(&self, _info: &SessionInfo, _from: &str, to: &str) -> Result<(), Reply> {
         match self.0.accepts_recipient(to).await {
             Ok(true) => Ok(()),
-            Ok(false) => Err(Reply::new(550, Some((5, 7, 1)), format!("relay to <{to}> denied: not a domain of this provider"))),
+            Ok(false) => Err(Reply::new(
+                550,
+                Some((5, 7, 1)),
+                format!("relay to <{to}> denied: not a domain of this provider"),
+            )),
             Err(e) => Err(internal(e)),
         }
     }

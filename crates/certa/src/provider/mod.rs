@@ -44,20 +44,37 @@ impl Provider {
             let p = data.join(rel);
             std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))
         };
-        let signer = Signer::from_pem(&read(&config.keys.signer)?, &read(&config.keys.signer_key)?, &read(&config.keys.chain)?)
-            .context("cannot load the provider's signing key")?;
+        let signer = Signer::from_pem(
+            &read(&config.keys.signer)?,
+            &read(&config.keys.signer_key)?,
+            &read(&config.keys.chain)?,
+        )
+        .context("cannot load the provider's signing key")?;
         let tls = smtp::server::tls_config_from_pem(&read(&config.keys.tls_cert)?, &read(&config.keys.tls_key)?)
             .context("cannot load the TLS certificate")?;
         let index = ProviderIndex::load(&data.join(&config.index))?;
-        let store = Store::open(database.or(config.database.as_deref()), data).await.context("cannot open the store")?;
+        let store = Store::open(database.or(config.database.as_deref()), data)
+            .await
+            .context("cannot open the store")?;
         {
             let mut c = store.conn().await?;
             store::mailboxes::add_domain(&mut c, &config.domain, store::millis(clock.now())).await?;
         }
         let transport = transport::SmtpTransport::new(&config.domain, &index.tls_roots_pem)?;
         let gestore = Gestore::new(&config.name, &config.domain, signer);
-        let engine = Engine::new(store, gestore, index, config.engine_config(), clock, Arc::new(transport));
-        Ok(Provider { config, engine: Arc::new(engine), tls })
+        let engine = Engine::new(
+            store,
+            gestore,
+            index,
+            config.engine_config(),
+            clock,
+            Arc::new(transport),
+        );
+        Ok(Provider {
+            config,
+            engine: Arc::new(engine),
+            tls,
+        })
     }
 
     /// Starts the SMTP listeners and the job workers until `shutdown` is cancelled.
@@ -73,20 +90,39 @@ impl Provider {
             c
         };
         let l = self.config.listen;
-        let sub = smtp::server::spawn(l.submission, listener(Role::Submission, false), Arc::new(handlers::SubmissionHandler(self.engine.clone())), shutdown.clone())
-            .await
-            .with_context(|| format!("cannot listen on {} (submission)", l.submission))?;
-        let subs = smtp::server::spawn(l.submissions, listener(Role::Submission, true), Arc::new(handlers::SubmissionHandler(self.engine.clone())), shutdown.clone())
-            .await
-            .with_context(|| format!("cannot listen on {} (submission, TLS)", l.submissions))?;
-        let inbound = smtp::server::spawn(l.inbound, listener(Role::Inbound, false), Arc::new(handlers::InboundHandler(self.engine.clone())), shutdown.clone())
-            .await
-            .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
+        let sub = smtp::server::spawn(
+            l.submission,
+            listener(Role::Submission, false),
+            Arc::new(handlers::SubmissionHandler(self.engine.clone())),
+            shutdown.clone(),
+        )
+        .await
+        .with_context(|| format!("cannot listen on {} (submission)", l.submission))?;
+        let subs = smtp::server::spawn(
+            l.submissions,
+            listener(Role::Submission, true),
+            Arc::new(handlers::SubmissionHandler(self.engine.clone())),
+            shutdown.clone(),
+        )
+        .await
+        .with_context(|| format!("cannot listen on {} (submission, TLS)", l.submissions))?;
+        let inbound = smtp::server::spawn(
+            l.inbound,
+            listener(Role::Inbound, false),
+            Arc::new(handlers::InboundHandler(self.engine.clone())),
+            shutdown.clone(),
+        )
+        .await
+        .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
         self.engine.recover().await?;
         self.engine.schedule_purge().await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = tokio::spawn(self.engine.clone().run(stop_rx));
-        let bound = Bound { submission: sub.local_addr, submissions: subs.local_addr, inbound: inbound.local_addr };
+        let bound = Bound {
+            submission: sub.local_addr,
+            submissions: subs.local_addr,
+            inbound: inbound.local_addr,
+        };
         let joined = tokio::spawn(async move {
             shutdown.cancelled().await;
             let _ = stop_tx.send(true);

@@ -18,11 +18,17 @@ impl SmtpTransport {
         for pem in roots_pem {
             for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
                 let cert = cert.map_err(|e| anyhow::anyhow!("a TLS root of the provider index is not PEM: {e}"))?;
-                roots.add(cert).map_err(|e| anyhow::anyhow!("a TLS root of the provider index is not usable: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| anyhow::anyhow!("a TLS root of the provider index is not usable: {e}"))?;
             }
         }
         Ok(SmtpTransport {
-            config: ClientConfig { helo: helo.to_string(), roots: Arc::new(roots), timeout: Duration::from_secs(60) },
+            config: ClientConfig {
+                helo: helo.to_string(),
+                roots: Arc::new(roots),
+                timeout: Duration::from_secs(60),
+            },
         })
     }
 }
@@ -30,7 +36,13 @@ impl SmtpTransport {
 use rustls_pki_types::pem::PemObject;
 
 impl Transport for SmtpTransport {
-    fn send<'a>(&'a self, to: &'a Endpoint, mail_from: &'a str, rcpts: &'a [String], message: &'a [u8]) -> BoxFuture<'a, SendOutcome> {
+    fn send<'a>(
+        &'a self,
+        to: &'a Endpoint,
+        mail_from: &'a str,
+        rcpts: &'a [String],
+        message: &'a [u8],
+    ) -> BoxFuture<'a, SendOutcome> {
         Box::pin(async move {
             let endpoint = client::Endpoint {
                 host: to.host.clone(),
@@ -47,7 +59,15 @@ impl Transport for SmtpTransport {
                     refused: d
                         .rejected
                         .into_iter()
-                        .map(|(a, r)| (a, RemoteReply { code: r.code, text: reply_text(&r) }))
+                        .map(|(a, r)| {
+                            (
+                                a,
+                                RemoteReply {
+                                    code: r.code,
+                                    text: reply_text(&r),
+                                },
+                            )
+                        })
                         .collect(),
                 },
                 Err(SendError::Connect(why)) => SendOutcome::Retry(why),

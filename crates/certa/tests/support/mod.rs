@@ -14,7 +14,10 @@ pub fn certa() -> Command {
 
 pub fn shared() -> PathBuf {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    assert!(dir.join("tools/pec-check.py").is_file(), "../shared is missing beside the project root");
+    assert!(
+        dir.join("tools/pec-check.py").is_file(),
+        "../shared is missing beside the project root"
+    );
     dir
 }
 
@@ -76,7 +79,11 @@ pub fn start_demo(dir: &Path, smarthost: Option<u16>) -> (Proc, serde_json::Valu
     if let Some(port) = smarthost {
         cmd.args(["--smarthost", &format!("127.0.0.1:{port}")]);
     }
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start certa demo");
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start certa demo");
     let proc = Proc(child);
     let info = wait_until("demo.json", Duration::from_secs(120), || {
         let text = std::fs::read_to_string(dir.join("demo.json")).ok()?;
@@ -94,7 +101,9 @@ pub fn start_sink(dir: &Path) -> (Proc, u16) {
         .spawn()
         .expect("python3");
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let port = line.trim().parse().expect("sink port");
     (Proc(child), port)
 }
@@ -121,13 +130,22 @@ pub fn submit(a: &Account<'_>, mail_from: &str, rcpts: &[&str], message: &[u8], 
     std::fs::write(file.path(), message).unwrap();
     let out = Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/submit.py"))
-        .args([a.host, &a.port.to_string(), a.ca, a.user, a.password, mail_from, &rcpts.join(",")])
+        .args([
+            a.host,
+            &a.port.to_string(),
+            a.ca,
+            a.user,
+            a.password,
+            mail_from,
+            &rcpts.join(","),
+        ])
         .arg(file.path())
         .args(flags)
         .output()
         .expect("python3");
     let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("submit.py: {e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("submit.py: {e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// One message of a mailbox, from `certa mailbox show --json`.
@@ -141,8 +159,16 @@ pub struct Stored {
 }
 
 pub fn mailbox(data: &Path, address: &str) -> Vec<Stored> {
-    let out = certa().args(["mailbox", "show", address, "--json", "--data"]).arg(data).output().unwrap();
-    assert!(out.status.success(), "mailbox show {address}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = certa()
+        .args(["mailbox", "show", address, "--json", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mailbox show {address}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["messages"]
         .as_array()
@@ -189,7 +215,12 @@ pub fn pec_check(message: &Path, ca: &Path) -> Vec<String> {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["findings"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect()
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// A message as a user's client writes it.
@@ -209,5 +240,9 @@ pub fn message(from: &str, to: &[&str], cc: &[&str], subject: &str, extra_header
 fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed) ^ (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64)
+    N.fetch_add(1, Ordering::Relaxed)
+        ^ (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64)
 }

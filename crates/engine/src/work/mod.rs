@@ -30,15 +30,29 @@ pub enum Work {
     /// A certified recipient of this provider: receiving and delivery points.
     DeliverLocal { pec_id: i64, rcpt: String },
     /// Certified recipients at another provider: relay the envelope there.
-    Relay { pec_id: i64, provider: String, rcpts: Vec<String> },
+    Relay {
+        pec_id: i64,
+        provider: String,
+        rcpts: Vec<String>,
+    },
     /// Ordinary recipients: the envelope by plain SMTP through the smarthost.
     RelayOrdinary { pec_id: i64, rcpts: Vec<String> },
     /// The 12-hour preavviso or 24-hour notice for a recipient at another provider.
     Timer { pec_id: i64, rcpt: String, hours: u32 },
     /// A message received by the receiving point, to classify and process.
-    Inbound { blob: BlobId, mail_from: String, rcpts: Vec<String>, received_at: i64 },
+    Inbound {
+        blob: BlobId,
+        mail_from: String,
+        rcpts: Vec<String>,
+        received_at: i64,
+    },
     /// A receipt or notice for another provider (or its user), to send there.
-    Outbound { blob: BlobId, mail_from: String, rcpts: Vec<String>, provider: String },
+    Outbound {
+        blob: BlobId,
+        mail_from: String,
+        rcpts: Vec<String>,
+        provider: String,
+    },
     /// Daily: delete provider log entries past the retention, and finished jobs.
     Purge { day: String },
 }
@@ -50,10 +64,19 @@ impl Work {
             Work::Acceptance { pec_id } => format!("acceptance:{pec_id}"),
             Work::Envelope { pec_id } => format!("envelope:{pec_id}"),
             Work::DeliverLocal { pec_id, rcpt } => format!("local:{pec_id}:{rcpt}"),
-            Work::Relay { pec_id, provider, rcpts } => format!("relay:{pec_id}:{provider}:{}", rcpts.join(",")),
+            Work::Relay {
+                pec_id,
+                provider,
+                rcpts,
+            } => format!("relay:{pec_id}:{provider}:{}", rcpts.join(",")),
             Work::RelayOrdinary { pec_id, rcpts } => format!("ordinary:{pec_id}:{}", rcpts.join(",")),
             Work::Timer { pec_id, rcpt, hours } => timer_key(*pec_id, rcpt, *hours),
-            Work::Inbound { blob, received_at, rcpts, .. } => format!("inbound:{blob}:{received_at}:{}", rcpts.join(",")),
+            Work::Inbound {
+                blob,
+                received_at,
+                rcpts,
+                ..
+            } => format!("inbound:{blob}:{received_at}:{}", rcpts.join(",")),
             Work::Outbound { blob, rcpts, .. } => format!("outbound:{blob}:{}", rcpts.join(",")),
             Work::Purge { day } => format!("purge:{day}"),
         }
@@ -186,13 +209,25 @@ impl Engine {
             Work::Acceptance { pec_id } => self.acceptance(job, *pec_id).await,
             Work::Envelope { pec_id } => self.envelope(job, *pec_id).await,
             Work::DeliverLocal { pec_id, rcpt } => self.deliver_local(job, *pec_id, rcpt).await,
-            Work::Relay { pec_id, provider, rcpts } => self.relay(job, *pec_id, provider, rcpts).await,
+            Work::Relay {
+                pec_id,
+                provider,
+                rcpts,
+            } => self.relay(job, *pec_id, provider, rcpts).await,
             Work::RelayOrdinary { pec_id, rcpts } => self.relay_ordinary(job, *pec_id, rcpts).await,
             Work::Timer { pec_id, rcpt, hours } => self.timer(job, *pec_id, rcpt, *hours).await,
-            Work::Inbound { blob, mail_from, rcpts, received_at } => {
-                self.process_inbound(job, blob, mail_from, rcpts, *received_at).await
-            }
-            Work::Outbound { blob, mail_from, rcpts, provider } => self.outbound(job, blob, mail_from, rcpts, provider).await,
+            Work::Inbound {
+                blob,
+                mail_from,
+                rcpts,
+                received_at,
+            } => self.process_inbound(job, blob, mail_from, rcpts, *received_at).await,
+            Work::Outbound {
+                blob,
+                mail_from,
+                rcpts,
+                provider,
+            } => self.outbound(job, blob, mail_from, rcpts, provider).await,
             Work::Purge { day } => self.purge(job, day).await,
         }
     }
@@ -224,7 +259,9 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         let purged = store::log::purge(&mut tx, before).await?;
         jobs::purge_finished(&mut tx, now - 30 * 86_400_000).await?;
-        let tomorrow = (self.clock.now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+        let tomorrow = (self.clock.now() + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
         enqueue(&mut tx, &Work::Purge { day: tomorrow }, now + 86_400_000, now).await?;
         if purged > 0 {
             tracing::info!("provider log: {purged} entries older than the retention deleted");

@@ -7,11 +7,11 @@ use pec::build::{Certified, NonDeliveryReason};
 use pec::daticert::{Destinatario, Errore, ReceiptKind};
 use pec::ident::{Identificativo, MsgId};
 use pec::original::Original;
+use store::Conn;
 use store::blobs::BlobId;
 use store::jobs::Job;
 use store::log::{Event, NewEntry};
 use store::pec::{PecMessage, Recipient, RecipientState};
-use store::Conn;
 
 use super::{Next, Work, backoff, enqueue};
 use crate::delivery::{self, Item};
@@ -29,7 +29,13 @@ pub(crate) async fn certified(c: &mut Conn, pec_id: i64) -> Result<(PecMessage, 
         sender: m.sender.clone(),
         recipients: recipients
             .iter()
-            .map(|r| if r.certified { Destinatario::certificato(&r.address) } else { Destinatario::esterno(&r.address) })
+            .map(|r| {
+                if r.certified {
+                    Destinatario::certificato(&r.address)
+                } else {
+                    Destinatario::esterno(&r.address)
+                }
+            })
             .collect(),
         reply_to: m.sender.clone(),
         subject: m.subject.clone(),
@@ -55,7 +61,12 @@ impl Engine {
         let receipt = self.gestore.acceptance(&c, self.legal_now())?;
         let blob = self.store.blobs().put(&receipt.bytes).await?;
         let mut tx = self.store.begin().await?;
-        let item = Item { blob: &blob, size: receipt.bytes.len(), pec_kind: Some("accettazione"), identificativo: Some(c.identificativo.as_str()) };
+        let item = Item {
+            blob: &blob,
+            size: receipt.bytes.len(),
+            pec_kind: Some("accettazione"),
+            identificativo: Some(c.identificativo.as_str()),
+        };
         delivery::to_sender(&mut tx, &c.sender, &item, self.now_ms()).await?;
         self.finish(tx, job).await
     }
@@ -81,26 +92,68 @@ impl Engine {
         let mut ordinary = Vec::new();
         for r in &recipients {
             if r.local {
-                enqueue(&mut tx, &Work::DeliverLocal { pec_id, rcpt: r.address.clone() }, now, now).await?;
+                enqueue(
+                    &mut tx,
+                    &Work::DeliverLocal {
+                        pec_id,
+                        rcpt: r.address.clone(),
+                    },
+                    now,
+                    now,
+                )
+                .await?;
             } else if r.certified {
-                let provider = self.index.provider_for_address(&r.address).map(|p| p.name.clone()).unwrap_or_default();
+                let provider = self
+                    .index
+                    .provider_for_address(&r.address)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
                 match remote.iter_mut().find(|(p, _)| *p == provider) {
                     Some((_, list)) => list.push(r.address.clone()),
                     None => remote.push((provider, vec![r.address.clone()])),
                 }
                 for (hours, after) in [(12, self.config.warning_after), (24, self.config.timeout_after)] {
                     let due = m.accepted_at + after.as_millis() as i64;
-                    enqueue(&mut tx, &Work::Timer { pec_id, rcpt: r.address.clone(), hours }, due, now).await?;
+                    enqueue(
+                        &mut tx,
+                        &Work::Timer {
+                            pec_id,
+                            rcpt: r.address.clone(),
+                            hours,
+                        },
+                        due,
+                        now,
+                    )
+                    .await?;
                 }
             } else {
                 ordinary.push(r.address.clone());
             }
         }
         for (provider, rcpts) in remote {
-            enqueue(&mut tx, &Work::Relay { pec_id, provider, rcpts }, now, now).await?;
+            enqueue(
+                &mut tx,
+                &Work::Relay {
+                    pec_id,
+                    provider,
+                    rcpts,
+                },
+                now,
+                now,
+            )
+            .await?;
         }
         if !ordinary.is_empty() {
-            enqueue(&mut tx, &Work::RelayOrdinary { pec_id, rcpts: ordinary }, now, now).await?;
+            enqueue(
+                &mut tx,
+                &Work::RelayOrdinary {
+                    pec_id,
+                    rcpts: ordinary,
+                },
+                now,
+                now,
+            )
+            .await?;
         }
         self.finish(tx, job).await
     }
@@ -109,7 +162,10 @@ impl Engine {
     /// and the delivery receipt or non-delivery notice goes to the sender's INBOX.
     pub(super) async fn deliver_local(&self, job: &Job, pec_id: i64, rcpt: &str) -> Result<Next> {
         let (m, c, _) = certified(&mut *self.store.conn().await?, pec_id).await?;
-        let envelope_blob = m.envelope_blob.clone().ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
+        let envelope_blob = m
+            .envelope_blob
+            .clone()
+            .ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
         let envelope = self.store.blobs().get(&envelope_blob).await?;
         let postacert = match pec::parse(&envelope, None) {
             pec::Parsed::Pec(p) => p.postacert.unwrap_or_default(),
@@ -121,14 +177,30 @@ impl Engine {
         let receipt = self.gestore.delivery_receipt(&c, rcpt, &postacert, at)?;
         let receipt_blob = self.store.blobs().put(&receipt.bytes).await?;
         let mut tx = self.store.begin().await?;
-        let item = Item { blob: &envelope_blob, size: envelope.len(), pec_kind: Some("busta-trasporto"), identificativo: Some(c.identificativo.as_str()) };
+        let item = Item {
+            blob: &envelope_blob,
+            size: envelope.len(),
+            pec_kind: Some("busta-trasporto"),
+            identificativo: Some(c.identificativo.as_str()),
+        };
         let rcpts = vec![rcpt.to_string()];
         match delivery::to_recipient(&mut tx, rcpt, &item, now).await? {
             Ok(_) => {
-                let r = Item { blob: &receipt_blob, size: receipt.bytes.len(), pec_kind: Some("avvenuta-consegna"), identificativo: Some(c.identificativo.as_str()) };
+                let r = Item {
+                    blob: &receipt_blob,
+                    size: receipt.bytes.len(),
+                    pec_kind: Some("avvenuta-consegna"),
+                    identificativo: Some(c.identificativo.as_str()),
+                };
                 delivery::to_sender(&mut tx, &c.sender, &r, now).await?;
                 store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Delivered, None, now).await?;
-                store::log::append(&mut tx, now, Event::Consegna, &entry(&c, &rcpts, Some(c.receipt_kind.as_str()))).await?;
+                store::log::append(
+                    &mut tx,
+                    now,
+                    Event::Consegna,
+                    &entry(&c, &rcpts, Some(c.receipt_kind.as_str())),
+                )
+                .await?;
             }
             Err(reason) => {
                 tx.rollback().await?;
@@ -139,13 +211,34 @@ impl Engine {
     }
 
     /// A non-delivery notice to the sender for `rcpt`, whose state becomes failed.
-    pub(crate) async fn fail_recipient(&self, job: &Job, c: &Certified, pec_id: i64, rcpt: &str, reason: &NonDeliveryReason) -> Result<Next> {
+    pub(crate) async fn fail_recipient(
+        &self,
+        job: &Job,
+        c: &Certified,
+        pec_id: i64,
+        rcpt: &str,
+        reason: &NonDeliveryReason,
+    ) -> Result<Next> {
         let notice = self.gestore.non_delivery(c, rcpt, reason, self.legal_now())?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        if store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Failed, Some(&reason.errore_esteso(self.gestore.name())), now).await? {
-            let item = Item { blob: &blob, size: notice.bytes.len(), pec_kind: Some("errore-consegna"), identificativo: Some(c.identificativo.as_str()) };
+        if store::pec::advance(
+            &mut tx,
+            pec_id,
+            rcpt,
+            RecipientState::Failed,
+            Some(&reason.errore_esteso(self.gestore.name())),
+            now,
+        )
+        .await?
+        {
+            let item = Item {
+                blob: &blob,
+                size: notice.bytes.len(),
+                pec_kind: Some("errore-consegna"),
+                identificativo: Some(c.identificativo.as_str()),
+            };
             delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
             let rcpts = vec![rcpt.to_string()];
             let detail = reason.errore_esteso(self.gestore.name());
@@ -168,7 +261,11 @@ impl Engine {
         // After the 24-hour notice (or any final word) a recipient is no longer tried.
         let rcpts: Vec<String> = rcpts
             .iter()
-            .filter(|a| recipients.iter().any(|r| r.address.eq_ignore_ascii_case(a) && !r.state.is_final()))
+            .filter(|a| {
+                recipients
+                    .iter()
+                    .any(|r| r.address.eq_ignore_ascii_case(a) && !r.state.is_final())
+            })
             .cloned()
             .collect();
         if rcpts.is_empty() {
@@ -178,34 +275,71 @@ impl Engine {
         let Some(p) = self.index.providers.iter().find(|p| p.name == provider) else {
             return Ok(Next::GiveUp(format!("provider {provider:?} is no longer in the index")));
         };
-        let endpoint = Endpoint { host: p.smtp_host.clone(), port: p.smtp_port, tls: p.tls };
-        let envelope_blob = m.envelope_blob.clone().ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
+        let endpoint = Endpoint {
+            host: p.smtp_host.clone(),
+            port: p.smtp_port,
+            tls: p.tls,
+        };
+        let envelope_blob = m
+            .envelope_blob
+            .clone()
+            .ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
         let envelope = self.store.blobs().get(&envelope_blob).await?;
         match self.transport.send(&endpoint, &c.sender, rcpts, &envelope).await {
             SendOutcome::Done { accepted, refused } => {
                 for (rcpt, reply) in &refused {
                     if reply.code >= 500 {
-                        let reason = NonDeliveryReason::new(Errore::NoDest, &enhanced(&reply.text, "5.1.1"), &format!("rifiutato da {provider}: {}", reply.text.trim()));
+                        let reason = NonDeliveryReason::new(
+                            Errore::NoDest,
+                            &enhanced(&reply.text, "5.1.1"),
+                            &format!("rifiutato da {provider}: {}", reply.text.trim()),
+                        );
                         // Each failure commits on its own (with its notice); the relay job completes after.
                         self.fail_recipient_inline(&c, pec_id, rcpt, &reason).await?;
                     }
                 }
-                let retry: Vec<String> = refused.iter().filter(|(_, r)| r.code < 500).map(|(a, _)| a.clone()).collect();
+                let retry: Vec<String> = refused
+                    .iter()
+                    .filter(|(_, r)| r.code < 500)
+                    .map(|(a, _)| a.clone())
+                    .collect();
                 let now = self.now_ms();
                 let mut tx = self.store.begin().await?;
                 for rcpt in &accepted {
-                    store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Relayed, Some(&format!("consegnata a {provider}")), now).await?;
+                    store::pec::advance(
+                        &mut tx,
+                        pec_id,
+                        rcpt,
+                        RecipientState::Relayed,
+                        Some(&format!("consegnata a {provider}")),
+                        now,
+                    )
+                    .await?;
                 }
                 if !retry.is_empty() {
                     let due = now + backoff(job.attempts).as_millis() as i64;
-                    enqueue(&mut tx, &Work::Relay { pec_id, provider: provider.to_string(), rcpts: retry }, due, now).await?;
+                    enqueue(
+                        &mut tx,
+                        &Work::Relay {
+                            pec_id,
+                            provider: provider.to_string(),
+                            rcpts: retry,
+                        },
+                        due,
+                        now,
+                    )
+                    .await?;
                 }
                 self.finish(tx, job).await
             }
             SendOutcome::Retry(why) => Ok(Next::Retry(backoff(job.attempts), format!("{provider}: {why}"))),
             SendOutcome::Permanent(why) => {
                 for rcpt in rcpts {
-                    let reason = NonDeliveryReason::new(Errore::Altro, &enhanced(&why, "5.0.0"), &format!("rifiutato da {provider}: {}", why.trim()));
+                    let reason = NonDeliveryReason::new(
+                        Errore::Altro,
+                        &enhanced(&why, "5.0.0"),
+                        &format!("rifiutato da {provider}: {}", why.trim()),
+                    );
                     self.fail_recipient_inline(&c, pec_id, rcpt, &reason).await?;
                 }
                 self.finish(self.store.begin().await?, job).await
@@ -214,13 +348,33 @@ impl Engine {
     }
 
     /// Like [`Engine::fail_recipient`], committed on its own, outside a job's completion.
-    async fn fail_recipient_inline(&self, c: &Certified, pec_id: i64, rcpt: &str, reason: &NonDeliveryReason) -> Result<()> {
+    async fn fail_recipient_inline(
+        &self,
+        c: &Certified,
+        pec_id: i64,
+        rcpt: &str,
+        reason: &NonDeliveryReason,
+    ) -> Result<()> {
         let notice = self.gestore.non_delivery(c, rcpt, reason, self.legal_now())?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
-        if store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Failed, Some(&reason.errore_esteso(self.gestore.name())), now).await? {
-            let item = Item { blob: &blob, size: notice.bytes.len(), pec_kind: Some("errore-consegna"), identificativo: Some(c.identificativo.as_str()) };
+        if store::pec::advance(
+            &mut tx,
+            pec_id,
+            rcpt,
+            RecipientState::Failed,
+            Some(&reason.errore_esteso(self.gestore.name())),
+            now,
+        )
+        .await?
+        {
+            let item = Item {
+                blob: &blob,
+                size: notice.bytes.len(),
+                pec_kind: Some("errore-consegna"),
+                identificativo: Some(c.identificativo.as_str()),
+            };
             delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
             let rcpts = vec![rcpt.to_string()];
             let detail = reason.errore_esteso(self.gestore.name());
@@ -235,20 +389,42 @@ impl Engine {
     /// no receipt or timer follows for them.
     pub(super) async fn relay_ordinary(&self, job: &Job, pec_id: i64, rcpts: &[String]) -> Result<Next> {
         let Some(smarthost) = self.config.smarthost.clone() else {
-            return Ok(Next::Retry(Duration::from_secs(3600), "no smarthost configured for ordinary recipients".into()));
+            return Ok(Next::Retry(
+                Duration::from_secs(3600),
+                "no smarthost configured for ordinary recipients".into(),
+            ));
         };
         let (m, c, _) = certified(&mut *self.store.conn().await?, pec_id).await?;
-        let envelope_blob = m.envelope_blob.clone().ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
+        let envelope_blob = m
+            .envelope_blob
+            .clone()
+            .ok_or_else(|| Error::Invalid("the envelope is not built yet".into()))?;
         let envelope = self.store.blobs().get(&envelope_blob).await?;
         match self.transport.send(&smarthost, &c.sender, rcpts, &envelope).await {
             SendOutcome::Done { accepted, refused } => {
                 let now = self.now_ms();
                 let mut tx = self.store.begin().await?;
                 for rcpt in &accepted {
-                    store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Relayed, Some("posta ordinaria"), now).await?;
+                    store::pec::advance(
+                        &mut tx,
+                        pec_id,
+                        rcpt,
+                        RecipientState::Relayed,
+                        Some("posta ordinaria"),
+                        now,
+                    )
+                    .await?;
                 }
                 for (rcpt, reply) in &refused {
-                    store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Failed, Some(&format!("{} {}", reply.code, reply.text)), now).await?;
+                    store::pec::advance(
+                        &mut tx,
+                        pec_id,
+                        rcpt,
+                        RecipientState::Failed,
+                        Some(&format!("{} {}", reply.code, reply.text)),
+                        now,
+                    )
+                    .await?;
                 }
                 self.finish(tx, job).await
             }
@@ -258,16 +434,28 @@ impl Engine {
     }
 
     /// Sends a receipt or notice we issued to another provider (or its user).
-    pub(super) async fn outbound(&self, job: &Job, blob: &BlobId, mail_from: &str, rcpts: &[String], provider: &str) -> Result<Next> {
+    pub(super) async fn outbound(
+        &self,
+        job: &Job,
+        blob: &BlobId,
+        mail_from: &str,
+        rcpts: &[String],
+        provider: &str,
+    ) -> Result<Next> {
         let Some(p) = self.index.providers.iter().find(|p| p.name == provider) else {
             return Ok(Next::GiveUp(format!("provider {provider:?} is no longer in the index")));
         };
-        let endpoint = Endpoint { host: p.smtp_host.clone(), port: p.smtp_port, tls: p.tls };
+        let endpoint = Endpoint {
+            host: p.smtp_host.clone(),
+            port: p.smtp_port,
+            tls: p.tls,
+        };
         let message = self.store.blobs().get(blob).await?;
         match self.transport.send(&endpoint, mail_from, rcpts, &message).await {
-            SendOutcome::Done { refused, .. } if refused.iter().any(|(_, r)| r.code < 500) => {
-                Ok(Next::Retry(backoff(job.attempts), format!("{provider} deferred a recipient")))
-            }
+            SendOutcome::Done { refused, .. } if refused.iter().any(|(_, r)| r.code < 500) => Ok(Next::Retry(
+                backoff(job.attempts),
+                format!("{provider} deferred a recipient"),
+            )),
             SendOutcome::Done { refused, .. } => {
                 for (rcpt, reply) in refused {
                     tracing::warn!("{provider} refused {rcpt}: {} {}", reply.code, reply.text);
@@ -284,7 +472,11 @@ impl Engine {
 fn enhanced(text: &str, default: &str) -> String {
     let first = text.split_whitespace().next().unwrap_or_default();
     let parts: Vec<&str> = first.split('.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
         first.to_string()
     } else {
         default.to_string()

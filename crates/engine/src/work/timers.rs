@@ -25,7 +25,11 @@ impl Engine {
             return self.finish(self.store.begin().await?, job).await;
         }
         let at = self.legal_now();
-        let notice = if hours == 12 { self.gestore.timeout_warning(&c, rcpt, at)? } else { self.gestore.timeout_failure(&c, rcpt, at)? };
+        let notice = if hours == 12 {
+            self.gestore.timeout_warning(&c, rcpt, at)?
+        } else {
+            self.gestore.timeout_failure(&c, rcpt, at)?
+        };
         let blob = self.store.blobs().put(&notice.bytes).await?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -35,9 +39,22 @@ impl Engine {
             ("errore-consegna", Event::MancataConsegna24h)
         };
         if hours != 12 {
-            store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Failed, Some("tempo massimo di consegna superato"), now).await?;
+            store::pec::advance(
+                &mut tx,
+                pec_id,
+                rcpt,
+                RecipientState::Failed,
+                Some("tempo massimo di consegna superato"),
+                now,
+            )
+            .await?;
         }
-        let item = Item { blob: &blob, size: notice.bytes.len(), pec_kind: Some(kind), identificativo: Some(c.identificativo.as_str()) };
+        let item = Item {
+            blob: &blob,
+            size: notice.bytes.len(),
+            pec_kind: Some(kind),
+            identificativo: Some(c.identificativo.as_str()),
+        };
         delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
         let rcpts = vec![rcpt.to_string()];
         store::log::append(&mut tx, now, event, &entry(&c, &rcpts, None)).await?;

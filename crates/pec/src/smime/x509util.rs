@@ -205,7 +205,9 @@ pub fn certificate_facts(pem_or_der: &[u8]) -> Result<CertificateFacts, super::S
         subject: one_line_name(cert.subject_name()),
         issuer: one_line_name(cert.issuer_name()),
         serial: serial_hex(&cert).unwrap_or_default(),
-        not_after: asn1_to_chrono(cert.not_after()).map(|t| t.to_rfc3339()).unwrap_or_default(),
+        not_after: asn1_to_chrono(cert.not_after())
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default(),
         emails: all_emails(&cert),
     })
 }
