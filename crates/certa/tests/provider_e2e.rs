@@ -315,3 +315,68 @@ fn swaks_sends_a_pec_when_installed() {
         (count(&mailbox(&demo.data(0), sender), "avvenuta-consegna") == 1).then_some(())
     });
 }
+
+#[test]
+fn ordinary_mail_and_untrusted_envelopes_become_anomalies_and_sigterm_stops_cleanly() {
+    let mut demo = Demo::start(None);
+    let (rcpt, _) = demo.user(1, 0);
+    let inbound = Account {
+        port: demo.provider(1)["inbound_port"].as_u64().unwrap() as u16,
+        ..demo.account(1, 0)
+    };
+    // Ordinary mail from the Internet.
+    let plain = message("someone@example.org", &[rcpt], &[], "Posta ordinaria", "");
+    let o = submit(&inbound, "someone@example.org", &[rcpt], &plain, &["--no-auth"]);
+    assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
+    // A well-formed, signed envelope from a provider that is not in the index.
+    let samples = tempfile::tempdir().unwrap();
+    assert!(
+        certa()
+            .args(["samples", "--out"])
+            .arg(samples.path())
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let forged = std::fs::read(samples.path().join("01-busta-trasporto.eml")).unwrap();
+    let o = submit(
+        &inbound,
+        "mario.rossi@pec.certa-demo.it",
+        &[rcpt],
+        &forged,
+        &["--no-auth"],
+    );
+    assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
+
+    let inbox = wait_until("two anomaly envelopes", Duration::from_secs(60), || {
+        let m = mailbox(&demo.data(1), rcpt);
+        (count(&m, "busta-anomalia") == 2).then_some(m)
+    });
+    assert_eq!(inbox.len(), 2);
+    for m in &inbox {
+        assert!(openssl_verifies(&m.path, &demo.ca_of(1)));
+        let pec::Parsed::Pec(p) = pec::parse(&std::fs::read(&m.path).unwrap(), None) else {
+            panic!()
+        };
+        let wraps_an_envelope =
+            String::from_utf8_lossy(p.postacert.as_deref().unwrap()).contains("X-Trasporto: posta-certificata");
+        let findings = pec_check(&m.path, &demo.ca_of(1));
+        if wraps_an_envelope {
+            // pec-rules.md 3.9: a PEC object that is not valid here arrives as an anomaly with
+            // its own daticert still inside the original; pec-check walks into the original.
+            assert_eq!(
+                findings,
+                vec!["an anomaly envelope carries no certification data, but daticert.xml is present"]
+            );
+        } else {
+            assert!(findings.is_empty(), "{findings:?}");
+        }
+        assert_eq!(p.kind, pec::Kind::BustaAnomalia);
+        assert!(p.headers.subject.unwrap().starts_with("ANOMALIA MESSAGGIO: "));
+    }
+    // SIGTERM: the providers stop and the process exits cleanly.
+    demo._proc.terminate();
+    let status = demo._proc.0.try_wait().unwrap().expect("stopped");
+    assert!(status.success(), "{status:?}");
+}

@@ -98,7 +98,17 @@ pub struct Filter {
     pub limit: i64,
 }
 
-type LogRow = (i64, i64, String, Option<String>, Option<String>, Option<String>, String, Option<String>, Option<String>);
+type LogRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 pub async fn search(c: &mut Conn, f: &Filter) -> Result<Vec<Entry>> {
     let msgid = f

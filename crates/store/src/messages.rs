@@ -224,7 +224,19 @@ pub async fn list(c: &mut Conn, folder_id: i64) -> Result<Vec<StoredMessage>> {
 }
 
 /// A message row preceded by one more column (its folder's name or mailbox).
-type Tagged<T> = (T, i64, i64, i64, i64, String, i64, i64, String, Option<String>, Option<String>);
+type Tagged<T> = (
+    T,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 /// Every message of a mailbox, with its folder name, in folder then UID order.
 pub async fn list_mailbox(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(String, StoredMessage)>> {
