@@ -199,11 +199,7 @@ impl Engine {
         let mut answers = Vec::new();
         for rcpt in &ours {
             let delivered = self.gestore.delivery_receipt(&c, rcpt, &postacert, at)?;
-            answers.push((
-                rcpt.clone(),
-                self.store.blobs().put(&delivered.bytes).await?,
-                delivered.bytes.len(),
-            ));
+            answers.push((rcpt.clone(), self.store.blobs().put(&delivered.bytes).await?));
         }
 
         let mut tx = self.store.begin().await?;
@@ -223,7 +219,7 @@ impl Engine {
             )
             .await?;
         }
-        for (rcpt, receipt_blob, receipt_size) in answers {
+        for (rcpt, receipt_blob) in answers {
             if !store::pec::first_time(
                 &mut tx,
                 &format!("envelope:{}:{}", c.identificativo, rcpt.to_ascii_lowercase()),
@@ -258,7 +254,6 @@ impl Engine {
                     self.store.blobs().put(&notice.bytes).await?
                 }
             };
-            let _ = receipt_size;
             let work = Work::Outbound {
                 blob: answer,
                 mail_from: self.receipts_address(),

@@ -210,7 +210,8 @@ impl Engine {
         self.finish(tx, job).await
     }
 
-    /// A non-delivery notice to the sender for `rcpt`, whose state becomes failed.
+    /// A non-delivery notice to the sender for `rcpt`, whose state becomes failed,
+    /// committed with the job's completion.
     pub(crate) async fn fail_recipient(
         &self,
         job: &Job,
@@ -219,33 +220,36 @@ impl Engine {
         rcpt: &str,
         reason: &NonDeliveryReason,
     ) -> Result<Next> {
+        let notice = self.failure_notice(c, rcpt, reason).await?;
+        let mut tx = self.store.begin().await?;
+        self.record_failure(&mut tx, c, pec_id, rcpt, &notice).await?;
+        self.finish(tx, job).await
+    }
+
+    /// Signs and stores the non-delivery notice (outside any transaction).
+    async fn failure_notice(&self, c: &Certified, rcpt: &str, reason: &NonDeliveryReason) -> Result<Failure> {
         let notice = self.gestore.non_delivery(c, rcpt, reason, self.legal_now())?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
+        Ok(Failure { blob, size: notice.bytes.len(), detail: reason.errore_esteso(self.gestore.name()) })
+    }
+
+    /// In `c`'s transaction: the recipient fails (unless it already had its final
+    /// word), the notice reaches the sender, the log records it, the timers stop.
+    async fn record_failure(&self, tx: &mut Conn, c: &Certified, pec_id: i64, rcpt: &str, f: &Failure) -> Result<()> {
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
-        if store::pec::advance(
-            &mut tx,
-            pec_id,
-            rcpt,
-            RecipientState::Failed,
-            Some(&reason.errore_esteso(self.gestore.name())),
-            now,
-        )
-        .await?
-        {
-            let item = Item {
-                blob: &blob,
-                size: notice.bytes.len(),
-                pec_kind: Some("errore-consegna"),
-                identificativo: Some(c.identificativo.as_str()),
-            };
-            delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
-            let rcpts = vec![rcpt.to_string()];
-            let detail = reason.errore_esteso(self.gestore.name());
-            store::log::append(&mut tx, now, Event::MancataConsegna, &entry(c, &rcpts, Some(&detail))).await?;
-            self.cancel_timers(&mut tx, pec_id, rcpt, &[12, 24]).await?;
+        if !store::pec::advance(tx, pec_id, rcpt, RecipientState::Failed, Some(&f.detail), now).await? {
+            return Ok(());
         }
-        self.finish(tx, job).await
+        let item = Item {
+            blob: &f.blob,
+            size: f.size,
+            pec_kind: Some("errore-consegna"),
+            identificativo: Some(c.identificativo.as_str()),
+        };
+        delivery::to_sender(tx, &c.sender, &item, now).await?;
+        let rcpts = vec![rcpt.to_string()];
+        store::log::append(tx, now, Event::MancataConsegna, &entry(c, &rcpts, Some(&f.detail))).await?;
+        self.cancel_timers(tx, pec_id, rcpt, &[12, 24]).await
     }
 
     pub(crate) async fn cancel_timers(&self, c: &mut Conn, pec_id: i64, rcpt: &str, hours: &[u32]) -> Result<()> {
@@ -355,32 +359,9 @@ impl Engine {
         rcpt: &str,
         reason: &NonDeliveryReason,
     ) -> Result<()> {
-        let notice = self.gestore.non_delivery(c, rcpt, reason, self.legal_now())?;
-        let blob = self.store.blobs().put(&notice.bytes).await?;
-        let now = self.now_ms();
+        let notice = self.failure_notice(c, rcpt, reason).await?;
         let mut tx = self.store.begin().await?;
-        if store::pec::advance(
-            &mut tx,
-            pec_id,
-            rcpt,
-            RecipientState::Failed,
-            Some(&reason.errore_esteso(self.gestore.name())),
-            now,
-        )
-        .await?
-        {
-            let item = Item {
-                blob: &blob,
-                size: notice.bytes.len(),
-                pec_kind: Some("errore-consegna"),
-                identificativo: Some(c.identificativo.as_str()),
-            };
-            delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
-            let rcpts = vec![rcpt.to_string()];
-            let detail = reason.errore_esteso(self.gestore.name());
-            store::log::append(&mut tx, now, Event::MancataConsegna, &entry(c, &rcpts, Some(&detail))).await?;
-            self.cancel_timers(&mut tx, pec_id, rcpt, &[12, 24]).await?;
-        }
+        self.record_failure(&mut tx, c, pec_id, rcpt, &notice).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -466,6 +447,13 @@ impl Engine {
             SendOutcome::Permanent(why) => Ok(Next::GiveUp(format!("{provider} refused: {why}"))),
         }
     }
+}
+
+/// A signed non-delivery notice, stored, waiting to be recorded.
+struct Failure {
+    blob: BlobId,
+    size: usize,
+    detail: String,
 }
 
 /// The enhanced status code at the start of a reply's text, else `default`.
