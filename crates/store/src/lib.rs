@@ -14,6 +14,7 @@
 //! Times are `i64` milliseconds since the Unix epoch, UTC.
 
 pub mod blobs;
+pub mod changes;
 pub mod jobs;
 pub mod log;
 pub mod mailboxes;

@@ -505,3 +505,109 @@ async fn provider_log_is_searchable_and_purged_after_retention() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right() {
+    use store::changes::{self, FlagOp};
+    on_both(|store| async move {
+        let m = mailbox(&store, "a@pec.example.it").await;
+        let blob = store.blobs().put(b"Subject: x\r\n\r\n12345").await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let inbox = messages::folder(&mut tx, m.id, "INBOX").await.unwrap().unwrap();
+        let new = NewMessage {
+            blob: &blob,
+            size: 20,
+            internal_date: NOW,
+            flags: &[],
+            pec_kind: None,
+            identificativo: None,
+        };
+        let a = messages::append(&mut tx, inbox.id, &new).await.unwrap();
+        let b = messages::append(&mut tx, inbox.id, &new).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.conn().await.unwrap();
+        // STORE +FLAGS, and CONDSTORE's UNCHANGEDSINCE.
+        let seen = vec!["\\Seen".to_string()];
+        let (changed, _) = changes::set_flags(&mut c, inbox.id, &[a.id], FlagOp::Add, &seen, None)
+            .await
+            .unwrap();
+        assert_eq!(changed[0].flags, seen);
+        assert!(changed[0].modseq > b.modseq);
+        let (none, refused) = changes::set_flags(
+            &mut c,
+            inbox.id,
+            &[a.id],
+            FlagOp::Add,
+            &["\\Flagged".into()],
+            Some(a.modseq),
+        )
+        .await
+        .unwrap();
+        assert!(none.is_empty());
+        assert_eq!(refused.len(), 1);
+        let (same, _) = changes::set_flags(&mut c, inbox.id, &[a.id], FlagOp::Add, &seen, None)
+            .await
+            .unwrap();
+        assert!(same.is_empty(), "no change, no new MODSEQ");
+        // COPY to Trash, MOVE to Sent: usage follows.
+        let trash = messages::folder(&mut c, m.id, "Trash").await.unwrap().unwrap();
+        let sent = messages::folder(&mut c, m.id, "Sent").await.unwrap().unwrap();
+        assert_eq!(changes::copy(&mut c, &[a.id], trash.id).await.unwrap(), vec![(1, 1)]);
+        assert_eq!(
+            changes::move_messages(&mut c, inbox.id, &[b.id], sent.id)
+                .await
+                .unwrap(),
+            vec![(2, 1)]
+        );
+        assert_eq!(
+            mailboxes::get(&mut c, "a@pec.example.it")
+                .await
+                .unwrap()
+                .unwrap()
+                .used_bytes,
+            60
+        );
+        // EXPUNGE removes only \Deleted.
+        changes::set_flags(&mut c, inbox.id, &[a.id], FlagOp::Add, &["\\Deleted".into()], None)
+            .await
+            .unwrap();
+        assert_eq!(changes::expunge(&mut c, inbox.id, None).await.unwrap(), vec![1]);
+        assert!(messages::list(&mut c, inbox.id).await.unwrap().is_empty());
+        assert_eq!(
+            mailboxes::get(&mut c, "a@pec.example.it")
+                .await
+                .unwrap()
+                .unwrap()
+                .used_bytes,
+            40
+        );
+        let (refs,): (i64,) = sqlx::query_as("SELECT refcount FROM blobs WHERE sha256 = $1")
+            .bind(blob.as_str())
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(refs, 2);
+        // Folders: create, rename (new UIDVALIDITY), delete with its messages.
+        let f = changes::create_folder(&mut c, m.id, "Clienti", NOW).await.unwrap();
+        assert!(changes::create_folder(&mut c, m.id, "Clienti", NOW).await.is_err());
+        changes::rename_folder(&mut c, m.id, "Clienti", "Clienti/2026", NOW)
+            .await
+            .unwrap();
+        let renamed = messages::folder(&mut c, m.id, "Clienti/2026").await.unwrap().unwrap();
+        assert!(renamed.uidvalidity > f.uidvalidity);
+        let in_trash = messages::list(&mut c, trash.id).await.unwrap()[0].id;
+        changes::copy(&mut c, &[in_trash], renamed.id).await.unwrap();
+        changes::delete_folder(&mut c, m.id, "Clienti/2026").await.unwrap();
+        assert!(messages::folder(&mut c, m.id, "Clienti/2026").await.unwrap().is_none());
+        assert!(changes::delete_folder(&mut c, m.id, "INBOX").await.is_err());
+        assert_eq!(
+            mailboxes::get(&mut c, "a@pec.example.it")
+                .await
+                .unwrap()
+                .unwrap()
+                .used_bytes,
+            40
+        );
+    })
+    .await;
+}

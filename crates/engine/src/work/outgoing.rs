@@ -230,7 +230,11 @@ impl Engine {
     async fn failure_notice(&self, c: &Certified, rcpt: &str, reason: &NonDeliveryReason) -> Result<Failure> {
         let notice = self.gestore.non_delivery(c, rcpt, reason, self.legal_now())?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
-        Ok(Failure { blob, size: notice.bytes.len(), detail: reason.errore_esteso(self.gestore.name()) })
+        Ok(Failure {
+            blob,
+            size: notice.bytes.len(),
+            detail: reason.errore_esteso(self.gestore.name()),
+        })
     }
 
     /// In `c`'s transaction: the recipient fails (unless it already had its final
