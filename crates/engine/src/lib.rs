@@ -17,6 +17,7 @@
 pub mod access;
 pub mod clock;
 pub mod delivery;
+pub mod guard;
 pub mod index;
 pub mod receiving;
 pub mod work;
@@ -55,6 +56,10 @@ pub struct Config {
     pub log_retention_days: i64,
     /// Parallel job workers.
     pub workers: usize,
+    /// Whether a suspended mailbox may still log in to read (IMAP, POP3).
+    pub suspended_can_read: bool,
+    /// Brute-force protection of logins.
+    pub guard: guard::GuardConfig,
 }
 
 impl Default for Config {
@@ -69,6 +74,8 @@ impl Default for Config {
             timeout_after: Duration::from_secs(24 * 3600),
             log_retention_days: 913,
             workers: 4,
+            suspended_can_read: true,
+            guard: guard::GuardConfig::default(),
         }
     }
 }
@@ -148,6 +155,7 @@ pub struct Engine {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) wake: tokio::sync::Notify,
     pub(crate) node: String,
+    pub(crate) guard: guard::LoginGuard,
 }
 
 impl Engine {
@@ -168,7 +176,9 @@ impl Engine {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "localhost".into());
         let node = format!("{}@{host}", gestore.domain());
+        let guard = guard::LoginGuard::new(config.guard.clone());
         Engine {
+            guard,
             store,
             gestore,
             index,

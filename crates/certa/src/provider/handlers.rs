@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use engine::Engine;
 use engine::access::Submission;
+use engine::guard::{LoginRefused, Purpose};
 use engine::receiving::Reception;
 use smtp::Reply;
 use smtp::server::{Handler, SessionInfo};
@@ -19,13 +20,16 @@ fn internal(e: engine::Error) -> Reply {
 pub struct SubmissionHandler(pub Arc<Engine>);
 
 impl Handler for SubmissionHandler {
-    async fn authenticate(&self, _info: &SessionInfo, user: &str, password: &str) -> Result<String, Reply> {
-        match self.0.authenticate(user, password).await {
-            Ok(Some(mailbox)) if mailbox.status == store::mailboxes::Status::Closed => {
-                Err(Reply::new(535, Some((5, 7, 8)), "this mailbox is closed"))
-            }
-            Ok(Some(mailbox)) => Ok(mailbox.address),
-            Ok(None) => Err(Reply::new(535, Some((5, 7, 8)), "authentication credentials invalid")),
+    async fn authenticate(&self, info: &SessionInfo, user: &str, password: &str) -> Result<String, Reply> {
+        match self.0.login("smtp", user, password, info.peer.ip(), Purpose::Send).await {
+            Ok(Ok(mailbox)) => Ok(mailbox.address),
+            Ok(Err(LoginRefused::Invalid)) => Err(Reply::new(535, Some((5, 7, 8)), "authentication credentials invalid")),
+            Ok(Err(LoginRefused::Throttled { retry_after })) => Err(Reply::new(
+                454,
+                Some((4, 7, 0)),
+                format!("too many failed logins: try again in {} minutes", retry_after.as_secs().div_ceil(60)),
+            )),
+            Ok(Err(LoginRefused::Disabled(why))) => Err(Reply::new(535, Some((5, 7, 8)), why)),
             Err(e) => Err(internal(e)),
         }
     }

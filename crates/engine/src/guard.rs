@@ -1,0 +1,161 @@
+//! Logins: who may read and send, and brute-force protection across SMTP, IMAP
+//! and POP3.
+//!
+//! Failed logins are counted per account and per client IP in a sliding window;
+//! past the limit, logins from that account or IP are refused for a while, even
+//! with the right password, and every failure and lockout is logged.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use store::mailboxes::{Mailbox, Status};
+
+use crate::{Engine, Result};
+
+/// Limits of the brute-force protection.
+#[derive(Debug, Clone)]
+pub struct GuardConfig {
+    /// Failures of one account within `window` before it is locked.
+    pub per_account: usize,
+    /// Failures from one IP address within `window` before it is locked.
+    pub per_ip: usize,
+    pub window: Duration,
+    pub lockout: Duration,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig { per_account: 10, per_ip: 30, window: Duration::from_secs(900), lockout: Duration::from_secs(900) }
+    }
+}
+
+/// In-memory failure counters (per node).
+#[derive(Debug, Default)]
+pub struct LoginGuard {
+    config: GuardConfig,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    failures: HashMap<String, Vec<Instant>>,
+    locked: HashMap<String, Instant>,
+}
+
+impl LoginGuard {
+    pub fn new(config: GuardConfig) -> Self {
+        LoginGuard { config, state: Mutex::new(State::default()) }
+    }
+
+    fn keys(account: &str, ip: IpAddr) -> [String; 2] {
+        [format!("account:{}", account.trim().to_ascii_lowercase()), format!("ip:{ip}")]
+    }
+
+    /// When the account or the IP is locked, until when.
+    fn locked(&self, account: &str, ip: IpAddr) -> Option<Duration> {
+        let mut s = self.state.lock().ok()?;
+        let now = Instant::now();
+        s.locked.retain(|_, until| *until > now);
+        Self::keys(account, ip).iter().filter_map(|k| s.locked.get(k)).map(|until| *until - now).max()
+    }
+
+    fn failed(&self, account: &str, ip: IpAddr) {
+        let Ok(mut s) = self.state.lock() else { return };
+        let now = Instant::now();
+        let window = self.config.window;
+        for (key, limit) in Self::keys(account, ip).into_iter().zip([self.config.per_account, self.config.per_ip]) {
+            let list = s.failures.entry(key.clone()).or_default();
+            list.retain(|t| now.duration_since(*t) < window);
+            list.push(now);
+            if list.len() >= limit {
+                tracing::warn!(target: "security", "{key} locked for {:?} after {} failed logins", self.config.lockout, list.len());
+                s.locked.insert(key, now + self.config.lockout);
+            }
+        }
+        // Bound the memory an attacker can make us use.
+        if s.failures.len() > 100_000 {
+            s.failures.retain(|_, l| l.last().is_some_and(|t| now.duration_since(*t) < window));
+        }
+    }
+
+    fn succeeded(&self, account: &str) {
+        if let Ok(mut s) = self.state.lock() {
+            s.failures.remove(&Self::keys(account, IpAddr::from([0, 0, 0, 0]))[0]);
+        }
+    }
+}
+
+/// Why a login is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Wrong user or password (the two are not told apart).
+    Invalid,
+    /// Too many failures: try again later.
+    Throttled { retry_after: Duration },
+    /// The mailbox is closed (or suspended where reading is not allowed).
+    Disabled(String),
+}
+
+/// What a login is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// SMTP submission: only an active mailbox may send.
+    Send,
+    /// IMAP, POP3: reading (a suspended mailbox may, if configured).
+    Read,
+}
+
+impl Engine {
+    /// Checks a login for `purpose` from `ip` (`protocol` names it in the logs).
+    pub async fn login(&self, protocol: &str, user: &str, password: &str, ip: IpAddr, purpose: Purpose) -> Result<std::result::Result<Mailbox, LoginRefused>> {
+        if let Some(retry_after) = self.guard.locked(user, ip) {
+            tracing::warn!(target: "security", protocol, user, %ip, "login refused: too many failures");
+            return Ok(Err(LoginRefused::Throttled { retry_after }));
+        }
+        let Some(mailbox) = self.authenticate(user, password).await? else {
+            tracing::warn!(target: "security", protocol, user, %ip, "failed login");
+            self.guard.failed(user, ip);
+            return Ok(Err(LoginRefused::Invalid));
+        };
+        self.guard.succeeded(user);
+        Ok(match (mailbox.status, purpose) {
+            (Status::Active, _) => Ok(mailbox),
+            (Status::Suspended, Purpose::Read) if self.config.suspended_can_read => Ok(mailbox),
+            (Status::Suspended, _) => Err(LoginRefused::Disabled(format!(
+                "the mailbox {} is suspended: renew it to use it again",
+                mailbox.address
+            ))),
+            (Status::Closed, _) => Err(LoginRefused::Disabled(format!("the mailbox {} is closed", mailbox.address))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_locked_after_its_limit_and_other_accounts_are_not() {
+        let g = LoginGuard::new(GuardConfig { per_account: 3, per_ip: 100, ..GuardConfig::default() });
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        for _ in 0..3 {
+            assert!(g.locked("a@x.it", ip).is_none());
+            g.failed("a@x.it", ip);
+        }
+        assert!(g.locked("A@x.it", ip).is_some());
+        assert!(g.locked("b@x.it", ip).is_none());
+    }
+
+    #[test]
+    fn an_ip_is_locked_after_its_limit_whatever_the_accounts() {
+        let g = LoginGuard::new(GuardConfig { per_account: 100, per_ip: 5, ..GuardConfig::default() });
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        for i in 0..5 {
+            g.failed(&format!("u{i}@x.it"), ip);
+        }
+        assert!(g.locked("new@x.it", ip).is_some());
+        assert!(g.locked("new@x.it", IpAddr::from([10, 0, 0, 2])).is_none());
+    }
+}
