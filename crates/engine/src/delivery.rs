@@ -8,7 +8,77 @@ use store::blobs::BlobId;
 use store::mailboxes::{self, Status};
 use store::messages::{self, NewMessage, StoredMessage};
 
-use crate::Result;
+use crate::{Engine, Result};
+
+/// Usage levels that warn the holder, once each time they are crossed: a full PEC
+/// mailbox still counts as delivered by law, so the holder must act before.
+const WARN_AT: [i64; 2] = [70, 90];
+
+impl Engine {
+    /// [`to_recipient`], then the usage warning when the delivery crossed 70 % or 90 %.
+    pub(crate) async fn to_recipient(
+        &self,
+        c: &mut Conn,
+        address: &str,
+        item: &Item<'_>,
+        now: i64,
+    ) -> Result<Result<StoredMessage, NonDeliveryReason>> {
+        let outcome = to_recipient(c, address, item, now).await?;
+        if outcome.is_ok()
+            && let Some(m) = mailboxes::get(c, address).await?
+        {
+            self.usage_warning(c, &m, now).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn usage_warning(&self, c: &mut Conn, m: &mailboxes::Mailbox, now: i64) -> Result<()> {
+        let percent = if m.quota_bytes > 0 {
+            m.used_bytes.saturating_mul(100) / m.quota_bytes
+        } else {
+            0
+        };
+        let Some(level) = WARN_AT.iter().rev().copied().find(|l| percent >= *l) else {
+            if m.warned_percent > 0 {
+                mailboxes::set_warned(c, m.id, 0).await?; // below 70 % again: warn again next time
+            }
+            return Ok(());
+        };
+        if m.warned_percent >= level {
+            return Ok(());
+        }
+        let text = format!(
+            "La casella di posta certificata {} ha raggiunto il {percent}% dello spazio disponibile \
+             ({} MB su {} MB).\n\n\
+             Una casella piena non riceve più messaggi: chi le scrive riceve un avviso di mancata \
+             consegna. Salvare e cancellare i messaggi non più necessari (ricevute comprese), \
+             oppure chiedere al gestore più spazio.\n",
+            m.address,
+            m.used_bytes / (1024 * 1024),
+            m.quota_bytes / (1024 * 1024),
+        );
+        let message = mail_builder::MessageBuilder::new()
+            .from(("Certa", self.receipts_address().as_str()))
+            .to(m.address.as_str())
+            .subject(format!("Avviso: spazio della casella usato al {percent}%"))
+            .date(now / 1000)
+            .message_id(format!("quota-{level}-{}-{now}@{}", m.id, self.gestore.domain()))
+            .text_body(text)
+            .write_to_vec()
+            .map_err(|e| crate::Error::Invalid(format!("cannot write the usage warning: {e}")))?;
+        let blob = self.store.blobs().put(&message).await?;
+        let item = Item {
+            blob: &blob,
+            size: message.len(),
+            pec_kind: None,
+            identificativo: None,
+        };
+        append_inbox(c, m.id, &item, now).await?;
+        mailboxes::set_warned(c, m.id, level).await?;
+        tracing::info!("{} is at {percent}% of its quota: warned", m.address);
+        Ok(())
+    }
+}
 
 /// What is delivered.
 pub struct Item<'a> {

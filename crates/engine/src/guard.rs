@@ -27,7 +27,12 @@ pub struct GuardConfig {
 
 impl Default for GuardConfig {
     fn default() -> Self {
-        GuardConfig { per_account: 10, per_ip: 30, window: Duration::from_secs(900), lockout: Duration::from_secs(900) }
+        GuardConfig {
+            per_account: 10,
+            per_ip: 30,
+            window: Duration::from_secs(900),
+            lockout: Duration::from_secs(900),
+        }
     }
 }
 
@@ -46,11 +51,17 @@ struct State {
 
 impl LoginGuard {
     pub fn new(config: GuardConfig) -> Self {
-        LoginGuard { config, state: Mutex::new(State::default()) }
+        LoginGuard {
+            config,
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn keys(account: &str, ip: IpAddr) -> [String; 2] {
-        [format!("account:{}", account.trim().to_ascii_lowercase()), format!("ip:{ip}")]
+        [
+            format!("account:{}", account.trim().to_ascii_lowercase()),
+            format!("ip:{ip}"),
+        ]
     }
 
     /// When the account or the IP is locked, until when.
@@ -58,14 +69,21 @@ impl LoginGuard {
         let mut s = self.state.lock().ok()?;
         let now = Instant::now();
         s.locked.retain(|_, until| *until > now);
-        Self::keys(account, ip).iter().filter_map(|k| s.locked.get(k)).map(|until| *until - now).max()
+        Self::keys(account, ip)
+            .iter()
+            .filter_map(|k| s.locked.get(k))
+            .map(|until| *until - now)
+            .max()
     }
 
     fn failed(&self, account: &str, ip: IpAddr) {
         let Ok(mut s) = self.state.lock() else { return };
         let now = Instant::now();
         let window = self.config.window;
-        for (key, limit) in Self::keys(account, ip).into_iter().zip([self.config.per_account, self.config.per_ip]) {
+        for (key, limit) in Self::keys(account, ip)
+            .into_iter()
+            .zip([self.config.per_account, self.config.per_ip])
+        {
             let list = s.failures.entry(key.clone()).or_default();
             list.retain(|t| now.duration_since(*t) < window);
             list.push(now);
@@ -76,7 +94,8 @@ impl LoginGuard {
         }
         // Bound the memory an attacker can make us use.
         if s.failures.len() > 100_000 {
-            s.failures.retain(|_, l| l.last().is_some_and(|t| now.duration_since(*t) < window));
+            s.failures
+                .retain(|_, l| l.last().is_some_and(|t| now.duration_since(*t) < window));
         }
     }
 
@@ -109,7 +128,14 @@ pub enum Purpose {
 
 impl Engine {
     /// Checks a login for `purpose` from `ip` (`protocol` names it in the logs).
-    pub async fn login(&self, protocol: &str, user: &str, password: &str, ip: IpAddr, purpose: Purpose) -> Result<std::result::Result<Mailbox, LoginRefused>> {
+    pub async fn login(
+        &self,
+        protocol: &str,
+        user: &str,
+        password: &str,
+        ip: IpAddr,
+        purpose: Purpose,
+    ) -> Result<std::result::Result<Mailbox, LoginRefused>> {
         if let Some(retry_after) = self.guard.locked(user, ip) {
             tracing::warn!(target: "security", protocol, user, %ip, "login refused: too many failures");
             return Ok(Err(LoginRefused::Throttled { retry_after }));
@@ -127,7 +153,10 @@ impl Engine {
                 "the mailbox {} is suspended: renew it to use it again",
                 mailbox.address
             ))),
-            (Status::Closed, _) => Err(LoginRefused::Disabled(format!("the mailbox {} is closed", mailbox.address))),
+            (Status::Closed, _) => Err(LoginRefused::Disabled(format!(
+                "the mailbox {} is closed",
+                mailbox.address
+            ))),
         })
     }
 }
@@ -138,7 +167,11 @@ mod tests {
 
     #[test]
     fn an_account_is_locked_after_its_limit_and_other_accounts_are_not() {
-        let g = LoginGuard::new(GuardConfig { per_account: 3, per_ip: 100, ..GuardConfig::default() });
+        let g = LoginGuard::new(GuardConfig {
+            per_account: 3,
+            per_ip: 100,
+            ..GuardConfig::default()
+        });
         let ip = IpAddr::from([127, 0, 0, 1]);
         for _ in 0..3 {
             assert!(g.locked("a@x.it", ip).is_none());
@@ -150,7 +183,11 @@ mod tests {
 
     #[test]
     fn an_ip_is_locked_after_its_limit_whatever_the_accounts() {
-        let g = LoginGuard::new(GuardConfig { per_account: 100, per_ip: 5, ..GuardConfig::default() });
+        let g = LoginGuard::new(GuardConfig {
+            per_account: 100,
+            per_ip: 5,
+            ..GuardConfig::default()
+        });
         let ip = IpAddr::from([10, 0, 0, 1]);
         for i in 0..5 {
             g.failed(&format!("u{i}@x.it"), ip);

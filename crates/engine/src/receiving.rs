@@ -236,7 +236,7 @@ impl Engine {
                 identificativo: Some(c.identificativo.as_str()),
             };
             let one = vec![rcpt.clone()];
-            let answer = match delivery::to_recipient(&mut tx, &rcpt, &item, now).await? {
+            let answer = match self.to_recipient(&mut tx, &rcpt, &item, now).await? {
                 Ok(_) => {
                     store::log::append(
                         &mut tx,
@@ -417,7 +417,7 @@ impl Engine {
                 pec_kind: Some("busta-anomalia"),
                 identificativo: None,
             };
-            let outcome = delivery::to_recipient(&mut tx, rcpt, &item, now).await?;
+            let outcome = self.to_recipient(&mut tx, rcpt, &item, now).await?;
             let detail = match &outcome {
                 Ok(_) => why.to_string(),
                 Err(reason) => format!("{why}; not delivered: {}", reason.errore_esteso(self.gestore.name())),

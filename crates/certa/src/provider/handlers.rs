@@ -21,13 +21,22 @@ pub struct SubmissionHandler(pub Arc<Engine>);
 
 impl Handler for SubmissionHandler {
     async fn authenticate(&self, info: &SessionInfo, user: &str, password: &str) -> Result<String, Reply> {
-        match self.0.login("smtp", user, password, info.peer.ip(), Purpose::Send).await {
+        match self
+            .0
+            .login("smtp", user, password, info.peer.ip(), Purpose::Send)
+            .await
+        {
             Ok(Ok(mailbox)) => Ok(mailbox.address),
-            Ok(Err(LoginRefused::Invalid)) => Err(Reply::new(535, Some((5, 7, 8)), "authentication credentials invalid")),
+            Ok(Err(LoginRefused::Invalid)) => {
+                Err(Reply::new(535, Some((5, 7, 8)), "authentication credentials invalid"))
+            }
             Ok(Err(LoginRefused::Throttled { retry_after })) => Err(Reply::new(
                 454,
                 Some((4, 7, 0)),
-                format!("too many failed logins: try again in {} minutes", retry_after.as_secs().div_ceil(60)),
+                format!(
+                    "too many failed logins: try again in {} minutes",
+                    retry_after.as_secs().div_ceil(60)
+                ),
             )),
             Ok(Err(LoginRefused::Disabled(why))) => Err(Reply::new(535, Some((5, 7, 8)), why)),
             Err(e) => Err(internal(e)),

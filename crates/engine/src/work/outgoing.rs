@@ -184,7 +184,7 @@ impl Engine {
             identificativo: Some(c.identificativo.as_str()),
         };
         let rcpts = vec![rcpt.to_string()];
-        match delivery::to_recipient(&mut tx, rcpt, &item, now).await? {
+        match self.to_recipient(&mut tx, rcpt, &item, now).await? {
             Ok(_) => {
                 let r = Item {
                     blob: &receipt_blob,
