@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use smtp::server::CancellationToken;
 
 use super::init::{IndexEntry, create, write_index};
-use crate::provider::config::{Listen, ProviderConfig};
+use crate::provider::config::{Access, Listen, ProviderConfig};
 use crate::provider::{Bound, Provider, interrupted};
 
 #[derive(clap::Args)]
@@ -113,6 +113,11 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             create(&data, spec.domain, spec.name, listen, "../index.toml")?
         };
         config.listen = listen;
+        config.access = if args.free_ports {
+            Access { imap: Some(free_port()?), imaps: Some(free_port()?), pop3: Some(free_port()?), pop3s: Some(free_port()?), suspended_can_read: None }
+        } else {
+            Access::defaults(listen.submission.ip(), spec.ports[0] - 1587)
+        };
         config.smarthost = smarthost.clone();
         config.save(&data)?;
         listens.push(listen);

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use pec::smime::dev_pki;
 
-use crate::provider::config::{Keys, Limits, Listen, ProviderConfig};
+use crate::provider::config::{Access, Keys, Limits, Listen, ProviderConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,6 +30,18 @@ pub struct Args {
     pub submissions: SocketAddr,
     #[arg(long, default_value = "127.0.0.1:2525")]
     pub inbound: SocketAddr,
+    /// IMAP (STARTTLS) address; default 127.0.0.1:1143 unless another listener was given.
+    #[arg(long)]
+    pub imap: Option<SocketAddr>,
+    /// IMAP with implicit TLS; default 127.0.0.1:1993 unless another listener was given.
+    #[arg(long)]
+    pub imaps: Option<SocketAddr>,
+    /// POP3 (STLS); default 127.0.0.1:1110 unless another listener was given.
+    #[arg(long)]
+    pub pop3: Option<SocketAddr>,
+    /// POP3 with implicit TLS; default 127.0.0.1:1995 unless another listener was given.
+    #[arg(long)]
+    pub pop3s: Option<SocketAddr>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -48,7 +60,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(i) => relative_to(&args.data, i)?,
         None => "index.toml".to_string(),
     };
-    create(&args.data, &args.domain, &args.name, listen, &index)?;
+    let mut config = create(&args.data, &args.domain, &args.name, listen, &index)?;
+    let given = Access { imap: args.imap, imaps: args.imaps, pop3: args.pop3, pop3s: args.pop3s, suspended_can_read: None };
+    let defaults = [args.submission.port(), args.submissions.port(), args.inbound.port()] == [1587, 1465, 2525];
+    config.access = if defaults && [given.imap, given.imaps, given.pop3, given.pop3s].iter().all(Option::is_none) {
+        Access::defaults(args.submission.ip(), 0)
+    } else {
+        given
+    };
+    config.save(&args.data)?;
     if args.index.is_none() {
         let entry = IndexEntry::of(&args.data, &args.domain, &args.name, args.inbound);
         write_index(&args.data.join("index.toml"), &[entry])?;
@@ -80,6 +100,7 @@ pub fn create(data: &Path, domain: &str, name: &str, listen: Listen, index: &str
         database: None,
         anomaly: engine::AnomalyPolicy::Anomaly,
         keys: Keys::default(),
+        access: Access::default(),
         listen,
         limits: Limits::default(),
         smarthost: None,

@@ -19,6 +19,13 @@
 //! submissions = "127.0.0.1:1465"       # implicit TLS (RFC 8314)
 //! inbound = "127.0.0.1:2525"           # receiving point
 //!
+//! [access]                           # mailbox access (each listener optional)
+//! imap = "127.0.0.1:1143"              # STARTTLS
+//! imaps = "127.0.0.1:1993"             # implicit TLS
+//! pop3 = "127.0.0.1:1110"              # STLS
+//! pop3s = "127.0.0.1:1995"             # implicit TLS
+//! # suspended_can_read = true          # a suspended mailbox may still read its mail
+//!
 //! [limits]
 //! max_recipients = 500
 //! max_recipients_x_size = 31457280     # 30 MB, the legal floor
@@ -47,6 +54,9 @@ pub struct ProviderConfig {
     pub anomaly: AnomalyPolicy,
     pub keys: Keys,
     pub listen: Listen,
+    /// Mailbox access: IMAP and POP3 listeners (each optional).
+    #[serde(default)]
+    pub access: Access,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +95,35 @@ pub struct Listen {
     pub submission: SocketAddr,
     pub submissions: SocketAddr,
     pub inbound: SocketAddr,
+}
+
+/// Where users read their mail; a listener left out is not started.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Access {
+    /// IMAP with STARTTLS (RFC 3501, RFC 2595).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imap: Option<SocketAddr>,
+    /// IMAP with implicit TLS (RFC 8314).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imaps: Option<SocketAddr>,
+    /// POP3 with STLS (RFC 2595).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pop3: Option<SocketAddr>,
+    /// POP3 with implicit TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pop3s: Option<SocketAddr>,
+    /// Whether a suspended mailbox may still log in to read (default yes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_can_read: Option<bool>,
+}
+
+impl Access {
+    /// 1143, 1993, 1110, 1995 on `ip`, plus `offset`.
+    pub fn defaults(ip: std::net::IpAddr, offset: u16) -> Access {
+        let at = |port: u16| Some(SocketAddr::new(ip, port + offset));
+        Access { imap: at(1143), imaps: at(1993), pop3: at(1110), pop3s: at(1995), suspended_can_read: None }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -127,6 +166,7 @@ impl ProviderConfig {
             max_message_size: self.limits.max_message_size,
             anomaly: self.anomaly,
             smarthost: self.smarthost.clone(),
+            suspended_can_read: self.access.suspended_can_read.unwrap_or(true),
             ..engine::Config::default()
         }
     }
