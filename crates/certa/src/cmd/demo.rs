@@ -73,6 +73,16 @@ pub struct DemoProvider {
     pub submissions_port: u16,
     /// The receiving point (other providers).
     pub inbound_port: u16,
+    /// IMAP with STARTTLS, and with implicit TLS.
+    #[serde(default)]
+    pub imap_port: Option<u16>,
+    #[serde(default)]
+    pub imaps_port: Option<u16>,
+    /// POP3 with STLS, and with implicit TLS.
+    #[serde(default)]
+    pub pop3_port: Option<u16>,
+    #[serde(default)]
+    pub pop3s_port: Option<u16>,
     pub mailboxes: Vec<DemoMailbox>,
 }
 
@@ -114,7 +124,13 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         };
         config.listen = listen;
         config.access = if args.free_ports {
-            Access { imap: Some(free_port()?), imaps: Some(free_port()?), pop3: Some(free_port()?), pop3s: Some(free_port()?), suspended_can_read: None }
+            Access {
+                imap: Some(free_port()?),
+                imaps: Some(free_port()?),
+                pop3: Some(free_port()?),
+                pop3s: Some(free_port()?),
+                suspended_can_read: None,
+            }
         } else {
             Access::defaults(listen.submission.ip(), spec.ports[0] - 1587)
         };
@@ -241,6 +257,10 @@ fn describe(spec: &Spec, data: &Path, bound: Bound, mailboxes: Vec<DemoMailbox>)
         submission_port: bound.submission.port(),
         submissions_port: bound.submissions.port(),
         inbound_port: bound.inbound.port(),
+        imap_port: bound.imap.map(|a| a.port()),
+        imaps_port: bound.imaps.map(|a| a.port()),
+        pop3_port: bound.pop3.map(|a| a.port()),
+        pop3s_port: bound.pop3s.map(|a| a.port()),
         mailboxes,
     }
 }
@@ -254,6 +274,18 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
             p.host, p.submission_port, p.host, p.submissions_port
         );
         println!("  receiving point  {}:{}", p.host, p.inbound_port);
+        if let (Some(a), Some(b)) = (p.imap_port, p.imaps_port) {
+            println!(
+                "  IMAP             {}:{} (STARTTLS)   {}:{} (TLS)",
+                p.host, a, p.host, b
+            );
+        }
+        if let (Some(a), Some(b)) = (p.pop3_port, p.pop3s_port) {
+            println!(
+                "  POP3             {}:{} (STLS)       {}:{} (TLS)",
+                p.host, a, p.host, b
+            );
+        }
         for m in &p.mailboxes {
             println!("  mailbox          {}   password {}", m.address, m.password);
         }

@@ -61,9 +61,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => "index.toml".to_string(),
     };
     let mut config = create(&args.data, &args.domain, &args.name, listen, &index)?;
-    let given = Access { imap: args.imap, imaps: args.imaps, pop3: args.pop3, pop3s: args.pop3s, suspended_can_read: None };
+    let given = Access {
+        imap: args.imap,
+        imaps: args.imaps,
+        pop3: args.pop3,
+        pop3s: args.pop3s,
+        suspended_can_read: None,
+    };
     let defaults = [args.submission.port(), args.submissions.port(), args.inbound.port()] == [1587, 1465, 2525];
-    config.access = if defaults && [given.imap, given.imaps, given.pop3, given.pop3s].iter().all(Option::is_none) {
+    config.access = if defaults
+        && [given.imap, given.imaps, given.pop3, given.pop3s]
+            .iter()
+            .all(Option::is_none)
+    {
         Access::defaults(args.submission.ip(), 0)
     } else {
         given

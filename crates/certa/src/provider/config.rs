@@ -122,7 +122,13 @@ impl Access {
     /// 1143, 1993, 1110, 1995 on `ip`, plus `offset`.
     pub fn defaults(ip: std::net::IpAddr, offset: u16) -> Access {
         let at = |port: u16| Some(SocketAddr::new(ip, port + offset));
-        Access { imap: at(1143), imaps: at(1993), pop3: at(1110), pop3s: at(1995), suspended_can_read: None }
+        Access {
+            imap: at(1143),
+            imaps: at(1993),
+            pop3: at(1110),
+            pop3s: at(1995),
+            suspended_can_read: None,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! One provider as the binary runs it: its configuration, engine and listeners.
 
+pub mod access;
 pub mod config;
 pub mod handlers;
 pub mod transport;
@@ -30,6 +31,10 @@ pub struct Bound {
     pub submission: SocketAddr,
     pub submissions: SocketAddr,
     pub inbound: SocketAddr,
+    pub imap: Option<SocketAddr>,
+    pub imaps: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub pop3s: Option<SocketAddr>,
 }
 
 impl Provider {
@@ -114,6 +119,32 @@ impl Provider {
         )
         .await
         .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
+        let a = self.config.access;
+        let read = Arc::new(access::ReadLogin(self.engine.clone()));
+        let mut joins = Vec::new();
+        let pop3_listener = |addr: Option<SocketAddr>, implicit: bool| {
+            let read = read.clone();
+            let store = self.engine.store().clone();
+            let shutdown = shutdown.clone();
+            let mut c = pop3::ServerConfig::new(self.tls.clone(), hostname.clone());
+            c.implicit_tls = implicit;
+            async move {
+                match addr {
+                    Some(addr) => pop3::spawn(addr, c, read, store, shutdown)
+                        .await
+                        .with_context(|| format!("cannot listen on {addr} (POP3)"))
+                        .map(Some),
+                    None => Ok(None),
+                }
+            }
+        };
+        let pop3 = pop3_listener(a.pop3, false).await?;
+        let pop3s = pop3_listener(a.pop3s, true).await?;
+        let (pop3_addr, pop3s_addr) = (
+            pop3.as_ref().map(|h| h.local_addr),
+            pop3s.as_ref().map(|h| h.local_addr),
+        );
+        joins.extend(pop3.into_iter().chain(pop3s).map(|h| h.join));
         self.engine.recover().await?;
         self.engine.schedule_purge().await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -122,11 +153,18 @@ impl Provider {
             submission: sub.local_addr,
             submissions: subs.local_addr,
             inbound: inbound.local_addr,
+            imap: None,
+            imaps: None,
+            pop3: pop3_addr,
+            pop3s: pop3s_addr,
         };
         let joined = tokio::spawn(async move {
             shutdown.cancelled().await;
             let _ = stop_tx.send(true);
             let _ = tokio::join!(sub.join, subs.join, inbound.join, workers);
+            for j in joins {
+                let _ = j.await;
+            }
         });
         Ok((bound, joined))
     }
