@@ -101,3 +101,151 @@ fn fetchmail_downloads_pec_over_pop3_with_tls() {
     // `keep`: the message is still there.
     assert_eq!(count(&mailbox(&data, user), "busta-trasporto"), 1);
 }
+
+fn mbsync(dir: &Path, port: u64, user: &str, password: &str, ca: &str) {
+    let rc = dir.join("mbsyncrc");
+    let mail = dir.join("Mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    std::fs::write(
+        &rc,
+        format!(
+            "IMAPAccount certa\nHost localhost\nPort {port}\nUser {user}\nPass \"{password}\"\nSSLType IMAPS\nCertificateFile {ca}\n\n\
+             IMAPStore remote\nAccount certa\n\n\
+             MaildirStore local\nPath {mail}/\nInbox {mail}/INBOX\nSubFolders Verbatim\n\n\
+             Channel certa\nFar :remote:\nNear :local:\nPatterns *\nCreate Both\nExpunge Both\nSyncState *\n",
+            mail = mail.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new("mbsync")
+        .arg("-c")
+        .arg(&rc)
+        .arg("certa")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mbsync: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Files of a Maildir folder (cur and new).
+fn maildir(dir: &Path, folder: &str) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for sub in ["cur", "new"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join("Mail").join(folder).join(sub)) {
+            files.extend(entries.map(|e| e.unwrap().path()));
+        }
+    }
+    files.sort();
+    files
+}
+
+fn server_flags(data: &Path, address: &str) -> Vec<(String, Vec<String>)> {
+    let out = certa()
+        .args(["mailbox", "show", address, "--json", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let flags = m["message"]["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            (m["folder"].as_str().unwrap().to_string(), flags)
+        })
+        .collect()
+}
+
+#[test]
+fn mbsync_syncs_a_pec_mailbox_both_ways() {
+    if !installed("mbsync") {
+        eprintln!("mbsync (isync) is not installed: skipped (./run-tests installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_demo, info) = start_demo(&dir.path().join("demo"), None);
+    let sud = &info["providers"][1];
+    let m = &sud["mailboxes"][0];
+    let (user, password) = (m["address"].as_str().unwrap(), m["password"].as_str().unwrap());
+    let data = std::path::PathBuf::from(sud["data"].as_str().unwrap());
+    let port = sud["imaps_port"].as_u64().unwrap();
+    let ca = info["ca_certificate"].as_str().unwrap();
+    let local = dir.path().join("client");
+    std::fs::create_dir_all(&local).unwrap();
+
+    // Server -> client: a PEC arrives and is downloaded.
+    send_one(&info, user, "Primo per mbsync");
+    wait_until("the envelope", Duration::from_secs(60), || {
+        (count(&mailbox(&data, user), "busta-trasporto") == 1).then_some(())
+    });
+    mbsync(&local, port, user, password, ca);
+    let inbox = maildir(&local, "INBOX");
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert!(
+        std::fs::read_to_string(&inbox[0])
+            .unwrap()
+            .contains("Subject: POSTA CERTIFICATA: Primo per mbsync")
+    );
+
+    // Client -> server: the message read (flag S), and a new local folder with a message.
+    // Maildir: the flags follow ":2," at the end of the file name, and read mail lives in cur/.
+    let name = inbox[0].file_name().unwrap().to_string_lossy().into_owned();
+    let base = name.split(":2,").next().unwrap();
+    std::fs::rename(&inbox[0], local.join("Mail/INBOX/cur").join(format!("{base}:2,S"))).unwrap();
+    let archive = local.join("Mail/Archivio");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(archive.join(sub)).unwrap();
+    }
+    std::fs::write(
+        archive.join("new/1700000000.1.local"),
+        "From: a@b.it\r\nTo: c@d.it\r\nSubject: Nota locale\r\n\r\nSalvata dal client.\r\n",
+    )
+    .unwrap();
+    mbsync(&local, port, user, password, ca);
+    let flags = server_flags(&data, user);
+    assert!(
+        flags
+            .iter()
+            .any(|(f, fl)| f == "INBOX" && fl.iter().any(|x| x == "\\Seen")),
+        "{flags:?}"
+    );
+    assert_eq!(flags.iter().filter(|(f, _)| f == "Archivio").count(), 1, "{flags:?}");
+
+    // Server -> client again: a second PEC; client -> server: the first one deleted.
+    send_one(&info, user, "Secondo per mbsync");
+    wait_until("the second envelope", Duration::from_secs(60), || {
+        (count(&mailbox(&data, user), "busta-trasporto") == 2).then_some(())
+    });
+    let first = maildir(&local, "INBOX")
+        .into_iter()
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("Primo per mbsync"))
+        .unwrap();
+    std::fs::remove_file(first).unwrap();
+    mbsync(&local, port, user, password, ca);
+    let inbox = maildir(&local, "INBOX");
+    assert_eq!(inbox.len(), 1);
+    assert!(
+        std::fs::read_to_string(&inbox[0])
+            .unwrap()
+            .contains("Secondo per mbsync")
+    );
+    let server = mailbox(&data, user);
+    let in_inbox: Vec<_> = server.iter().filter(|m| m.folder == "INBOX").collect();
+    assert_eq!(in_inbox.len(), 1, "the deletion reached the server: {server:?}");
+    assert!(
+        std::fs::read_to_string(&in_inbox[0].path)
+            .unwrap()
+            .contains("Secondo per mbsync")
+    );
+}

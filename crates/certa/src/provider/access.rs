@@ -48,3 +48,15 @@ impl pop3::Auth for ReadLogin {
         }
     }
 }
+
+impl imap::Auth for ReadLogin {
+    async fn login(&self, user: &str, password: &str, peer: IpAddr) -> Result<imap::Login, imap::LoginError> {
+        match self.check("imap", user, password, peer).await {
+            Outcome::Ok { address, mailbox_id } => Ok(imap::Login { address, mailbox_id }),
+            Outcome::Invalid => Err(imap::LoginError::Invalid),
+            Outcome::Throttled(t) => Err(imap::LoginError::Throttled(t)),
+            Outcome::Disabled(t) => Err(imap::LoginError::Disabled(t)),
+            Outcome::Internal(t) => Err(imap::LoginError::Internal(t)),
+        }
+    }
+}

@@ -138,6 +138,29 @@ impl Provider {
                 }
             }
         };
+        let imap_listener = |addr: Option<SocketAddr>, implicit: bool| {
+            let read = read.clone();
+            let store = self.engine.store().clone();
+            let shutdown = shutdown.clone();
+            let mut c = imap::ServerConfig::new(hostname.clone(), self.tls.clone());
+            c.implicit_tls = implicit;
+            async move {
+                match addr {
+                    Some(addr) => imap::spawn(addr, c, read, store, shutdown)
+                        .await
+                        .with_context(|| format!("cannot listen on {addr} (IMAP)"))
+                        .map(Some),
+                    None => Ok(None),
+                }
+            }
+        };
+        let imap = imap_listener(a.imap, false).await?;
+        let imaps = imap_listener(a.imaps, true).await?;
+        let (imap_addr, imaps_addr) = (
+            imap.as_ref().map(|h| h.local_addr),
+            imaps.as_ref().map(|h| h.local_addr),
+        );
+        joins.extend(imap.into_iter().chain(imaps).map(|h| h.join));
         let pop3 = pop3_listener(a.pop3, false).await?;
         let pop3s = pop3_listener(a.pop3s, true).await?;
         let (pop3_addr, pop3s_addr) = (
@@ -153,8 +176,8 @@ impl Provider {
             submission: sub.local_addr,
             submissions: subs.local_addr,
             inbound: inbound.local_addr,
-            imap: None,
-            imaps: None,
+            imap: imap_addr,
+            imaps: imaps_addr,
             pop3: pop3_addr,
             pop3s: pop3s_addr,
         };
