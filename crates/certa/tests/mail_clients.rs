@@ -249,3 +249,75 @@ fn mbsync_syncs_a_pec_mailbox_both_ways() {
             .contains("Secondo per mbsync")
     );
 }
+
+/// Failed logins are counted across protocols: ten wrong IMAP passwords lock the
+/// account, and then even the right password is refused over SMTP, IMAP and POP3.
+#[test]
+fn failed_logins_lock_the_account_across_smtp_imap_and_pop3() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_demo, info) = start_demo(&dir.path().join("demo"), None);
+    let nord = &info["providers"][0];
+    let m = &nord["mailboxes"][1];
+    let (user, password) = (m["address"].as_str().unwrap(), m["password"].as_str().unwrap());
+    let script = r#"
+import imaplib, json, poplib, smtplib, ssl, sys
+ca, user, password, imaps, pop3s, sub = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+ctx = ssl.create_default_context(cafile=ca)
+out = {"wrong": []}
+for i in range(10):
+    try:
+        imaplib.IMAP4_SSL("localhost", imaps, ssl_context=ctx).login(user, "wrong-password")
+        out["wrong"].append("ok?!")
+    except imaplib.IMAP4.error as e:
+        out["wrong"].append(str(e))
+try:
+    imaplib.IMAP4_SSL("localhost", imaps, ssl_context=ctx).login(user, password)
+    out["imap"] = "ok"
+except imaplib.IMAP4.error as e:
+    out["imap"] = str(e)
+try:
+    p = poplib.POP3_SSL("localhost", pop3s, context=ctx)
+    p.user(user)
+    p.pass_(password)
+    out["pop3"] = "ok"
+except poplib.error_proto as e:
+    out["pop3"] = str(e)
+try:
+    s = smtplib.SMTP("localhost", sub)
+    s.starttls(context=ctx)
+    s.login(user, password)
+    out["smtp"] = "ok"
+except smtplib.SMTPAuthenticationError as e:
+    out["smtp"] = f"{e.smtp_code} {e.smtp_error.decode()}"
+print(json.dumps(out))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(info["ca_certificate"].as_str().unwrap())
+        .args([user, password])
+        .arg(nord["imaps_port"].to_string())
+        .arg(nord["pop3s_port"].to_string())
+        .arg(nord["submission_port"].to_string())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let wrong = v["wrong"].as_array().unwrap();
+    assert!(
+        wrong.iter().all(
+            |w| w.as_str().unwrap().contains("AUTHENTICATIONFAILED") || w.as_str().unwrap().contains("UNAVAILABLE")
+        ),
+        "{v}"
+    );
+    for protocol in ["imap", "pop3", "smtp"] {
+        let answer = v[protocol].as_str().unwrap();
+        assert!(answer.contains("too many failed logins"), "{protocol}: {answer}");
+    }
+    assert!(v["smtp"].as_str().unwrap().starts_with("454"), "{v}");
+}

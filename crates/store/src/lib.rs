@@ -110,8 +110,9 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL: readers never block the writer; NORMAL sync is durable in WAL mode
-                        // across application crashes (an OS crash may lose the last commits).
+                        // WAL: readers never block the writer. FULL: every commit is synced, so an
+                        // accepted message survives an OS crash or power loss too (NORMAL would
+                        // survive only a crash of the process).
                         sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
