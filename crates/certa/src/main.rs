@@ -49,6 +49,12 @@ enum Command {
     Index(cmd::index::Command),
     /// The job queue: counts, and the jobs given up on.
     Queue(cmd::queue::Args),
+    /// Conventions between Orders and providers (check a file).
+    #[command(subcommand)]
+    Convention(cmd::convention::ConventionCommand),
+    /// The mailbox lifecycle (simulate a convention over a date range).
+    #[command(subcommand)]
+    Lifecycle(cmd::convention::LifecycleCommand),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -82,6 +88,8 @@ fn main() -> ExitCode {
         Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
         Command::Queue(args) => block_on(cmd::queue::run(args)),
+        Command::Convention(command) => cmd::convention::convention(command),
+        Command::Lifecycle(command) => cmd::convention::lifecycle(command),
     };
     match result {
         Ok(code) => code,

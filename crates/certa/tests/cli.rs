@@ -224,3 +224,74 @@ fn keys_init_writes_private_keys_readable_only_by_the_owner_and_never_overwrites
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
 }
+
+/// The DCS example convention of the lifecycle crate's format documentation.
+fn dcs_convention(dir: &Path) -> PathBuf {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../lifecycle/src/convention/format.md"
+    ))
+    .unwrap();
+    let block = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("CROAS-DCS"))
+        .unwrap();
+    let path = dir.join("dcs.toml");
+    std::fs::write(&path, block).unwrap();
+    path
+}
+
+#[test]
+fn convention_check_and_lifecycle_simulate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dcs_convention(dir.path());
+    let f = file.to_str().unwrap();
+    let out = certa(&["convention", "check", f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("6,50 € + VAT 22 % = 7,93 €") && text.contains("12,00 € + VAT 22 % = 14,64 €"),
+        "{text}"
+    );
+    let out = certa(&[
+        "lifecycle",
+        "simulate",
+        "--convention",
+        f,
+        "--plan",
+        "annuale",
+        "--activated",
+        "2024-03-10T09:00:00+01:00",
+        "--mailbox",
+        "mario@pec.dcssrl.it",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-04-15",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("2025-03-10 11:00 CET  suspended"), "{text}");
+    assert!(text.contains("2025-03-30 11:00 CEST  closed"), "{text}");
+    let bad = certa(&[
+        "lifecycle",
+        "simulate",
+        "--convention",
+        f,
+        "--plan",
+        "mensile",
+        "--activated",
+        "2024-03-10T09:00:00+01:00",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-04-15",
+    ]);
+    assert_eq!(code(&bad), 1);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("has no plan \"mensile\""));
+    std::fs::write(dir.path().join("bad.toml"), "code = \"\"\n").unwrap();
+    let bad = certa(&["convention", "check", dir.path().join("bad.toml").to_str().unwrap()]);
+    assert_eq!(code(&bad), 1);
+}

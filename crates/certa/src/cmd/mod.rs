@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod convention;
 pub mod demo;
 pub mod index;
 pub mod init;
