@@ -24,7 +24,7 @@ pub mod mime;
 pub mod request;
 mod server;
 mod session;
-mod stream;
+use starttls as stream;
 mod view;
 pub mod wire;
 

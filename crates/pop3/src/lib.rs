@@ -18,7 +18,7 @@
 
 pub mod protocol;
 mod server;
-mod stream;
+use starttls as stream;
 
 use std::future::Future;
 use std::net::IpAddr;

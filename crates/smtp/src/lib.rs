@@ -14,7 +14,7 @@
 pub mod client;
 mod reply;
 pub mod server;
-mod stream;
+use starttls as stream;
 
 pub use reply::Reply;
 

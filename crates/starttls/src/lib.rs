@@ -1,4 +1,5 @@
-//! A TCP connection that may be upgraded to TLS in place (STARTTLS, RFC 3501 6.2.1).
+//! A TCP connection that may be upgraded to TLS in place: STARTTLS of SMTP (RFC 3207)
+//! and IMAP (RFC 3501 6.2.1), STLS of POP3 (RFC 2595 4); for servers and clients.
 
 use std::io;
 use std::pin::Pin;
@@ -8,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsStream;
 
-pub(crate) enum Stream {
+pub enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
     /// Left behind while the TCP stream is handed to the TLS handshake.
@@ -17,7 +18,7 @@ pub(crate) enum Stream {
 
 impl Stream {
     /// The plain TCP stream, for a TLS handshake; `None` if already TLS or closed.
-    pub(crate) fn take_plain(&mut self) -> Option<TcpStream> {
+    pub fn take_plain(&mut self) -> Option<TcpStream> {
         match std::mem::replace(self, Stream::Closed) {
             Stream::Plain(tcp) => Some(tcp),
             other => {
