@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use imap::{Auth, Login, LoginError, ServerConfig, ServerHandle};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls_pki_types::{CertificateDer, ServerName};
 use store::Store;
 use store::mailboxes::{self, Status};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -98,17 +98,7 @@ pub fn pki() -> &'static Pki {
 
 pub fn tls_config() -> Arc<rustls::ServerConfig> {
     let pki = pki();
-    let certs = CertificateDer::pem_slice_iter(pki.cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .expect("certificate PEM");
-    let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).expect("key PEM");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("TLS config");
-    Arc::new(config)
+    starttls::server_config(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes()).expect("TLS config")
 }
 
 pub fn config() -> ServerConfig {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pop3::{Auth, CancellationToken, Login, LoginError, ServerConfig, ServerHandle};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls_pki_types::{CertificateDer, ServerName};
 use store::mailboxes::{self, Status};
 use store::messages::{self, NewMessage};
 use store::{BlobId, Store};
@@ -124,17 +124,7 @@ pub fn pki() -> &'static Pki {
 
 pub fn tls_config() -> Arc<rustls::ServerConfig> {
     let pki = pki();
-    let certs = CertificateDer::pem_slice_iter(pki.cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .expect("certificate PEM");
-    let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).expect("key PEM");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
-    Arc::new(config)
+    starttls::server_config(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes()).expect("TLS config")
 }
 
 pub fn config(implicit_tls: bool) -> ServerConfig {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 pub use crate::Reply;
 pub use tls::{tls_config_from_files, tls_config_from_pem};
@@ -169,28 +169,8 @@ async fn serve<H: Handler>(
     handler: Arc<H>,
     shutdown: CancellationToken,
 ) {
-    let mut sessions = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => break,
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    let session = session::run(tcp, peer, config.clone(), handler.clone(), shutdown.clone());
-                    sessions.spawn(session);
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-        }
-    }
-    drop(listener);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async { while sessions.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        tracing::warn!(left = sessions.len(), "SMTP sessions cut off at shutdown");
-        sessions.shutdown().await;
-    }
+    starttls::serve_sessions(listener, shutdown.clone(), SHUTDOWN_GRACE, "SMTP", |tcp, peer| {
+        session::run(tcp, peer, config.clone(), handler.clone(), shutdown.clone())
+    })
+    .await;
 }

@@ -5,9 +5,6 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::crypto::ring;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsStream};
 
@@ -19,18 +16,11 @@ use crate::stream::Stream;
 /// A server configuration from a PEM certificate chain (leaf first) and its PEM private key
 /// (PKCS#8, PKCS#1 or SEC1).
 pub fn tls_config_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>, Error> {
-    let certs = CertificateDer::pem_slice_iter(cert_pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::CertificatePem(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(Error::CertificatePem("no CERTIFICATE section".to_owned()));
-    }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| Error::KeyPem(e.to_string()))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)?;
-    Ok(Arc::new(config))
+    starttls::server_config(cert_pem, key_pem).map_err(|e| match e {
+        starttls::ConfigError::CertificatePem(m) => Error::CertificatePem(m),
+        starttls::ConfigError::KeyPem(m) => Error::KeyPem(m),
+        starttls::ConfigError::Tls(e) => Error::Tls(e),
+    })
 }
 
 /// [`tls_config_from_pem`] from files.
