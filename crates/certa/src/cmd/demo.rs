@@ -99,6 +99,8 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     let previous: Option<DemoInfo> = std::fs::read(&info_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
+    // Scripts wait for demo.json: the one of an earlier run names ports that may change.
+    let _ = std::fs::remove_file(&info_path);
     let smarthost = args.smarthost.as_deref().map(parse_smarthost).transpose()?;
     let mut listens = Vec::new();
     for spec in &PROVIDERS {
