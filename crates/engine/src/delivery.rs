@@ -102,7 +102,7 @@ pub async fn to_recipient(
         return Ok(Err(NonDeliveryReason::unknown_mailbox()));
     };
     match mailbox.status {
-        Status::Active => {}
+        Status::Active | Status::ReceiveOnly => {}
         Status::Suspended => return Ok(Err(NonDeliveryReason::mailbox_disabled())),
         Status::Closed => return Ok(Err(NonDeliveryReason::new(Errore::NoDest, "5.1.6", "casella chiusa"))),
     }

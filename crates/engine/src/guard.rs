@@ -147,7 +147,11 @@ impl Engine {
         };
         self.guard.succeeded(user);
         Ok(match (mailbox.status, purpose) {
-            (Status::Active, _) => Ok(mailbox),
+            (Status::Active, _) | (Status::ReceiveOnly, Purpose::Read) => Ok(mailbox),
+            (Status::ReceiveOnly, Purpose::Send) => Err(LoginRefused::Disabled(format!(
+                "the mailbox {} has expired and can only receive: renew it to send again",
+                mailbox.address
+            ))),
             (Status::Suspended, Purpose::Read) if self.config.suspended_can_read => Ok(mailbox),
             (Status::Suspended, _) => Err(LoginRefused::Disabled(format!(
                 "the mailbox {} is suspended: renew it to use it again",

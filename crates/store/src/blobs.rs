@@ -119,7 +119,7 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub async fn add_ref(c: &mut Conn, id: &BlobId, size: usize, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO blobs (sha256, size, refcount, created_at) VALUES ($1, $2, 1, $3)
-         ON CONFLICT (sha256) DO UPDATE SET refcount = blobs.refcount + 1",
+         ON CONFLICT (sha256) DO UPDATE SET refcount = blobs.refcount + 1, released_at = NULL",
     )
     .bind(id.as_str())
     .bind(size as i64)
@@ -129,31 +129,69 @@ pub async fn add_ref(c: &mut Conn, id: &BlobId, size: usize, now: i64) -> Result
     Ok(())
 }
 
-/// Drops one reference; returns true when none is left (the file may be deleted
-/// after the transaction commits).
-pub async fn release(c: &mut Conn, id: &BlobId) -> Result<bool> {
-    let left: Option<(i64,)> =
-        sqlx::query_as("UPDATE blobs SET refcount = refcount - 1 WHERE sha256 = $1 RETURNING refcount")
-            .bind(id.as_str())
-            .fetch_optional(c)
-            .await?;
+/// Drops one reference; returns true when none is left. The file is deleted by
+/// [`collect_garbage`] once the grace period has passed.
+pub async fn release(c: &mut Conn, id: &BlobId, now: i64) -> Result<bool> {
+    let left: Option<(i64,)> = sqlx::query_as(
+        "UPDATE blobs SET refcount = refcount - 1,
+                released_at = CASE WHEN refcount - 1 <= 0 THEN $2 ELSE released_at END
+         WHERE sha256 = $1 RETURNING refcount",
+    )
+    .bind(id.as_str())
+    .bind(now)
+    .fetch_optional(c)
+    .await?;
     Ok(matches!(left, Some((n,)) if n <= 0))
 }
 
-/// Blobs with no reference left, for the garbage collector.
-pub async fn unreferenced(c: &mut Conn, limit: i64) -> Result<Vec<BlobId>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT sha256 FROM blobs WHERE refcount <= 0 LIMIT $1")
-        .bind(limit)
-        .fetch_all(c)
-        .await?;
+/// Blobs whose last reference went before `released_before`, for the garbage collector.
+pub async fn unreferenced(c: &mut Conn, released_before: i64, limit: i64) -> Result<Vec<BlobId>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT sha256 FROM blobs WHERE refcount <= 0 AND released_at < $1 LIMIT $2")
+            .bind(released_before)
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
     Ok(rows.into_iter().map(|(s,)| BlobId(s)).collect())
 }
 
-/// Forgets a blob row (after its file was deleted), only if still unreferenced.
+/// Forgets a blob row, only if still unreferenced.
 pub async fn forget(c: &mut Conn, id: &BlobId) -> Result<bool> {
     let r = sqlx::query("DELETE FROM blobs WHERE sha256 = $1 AND refcount <= 0")
         .bind(id.as_str())
         .execute(c)
         .await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// Deletes the files of blobs unreferenced since before `released_before`, and
+/// their rows; returns how many. Each blob goes in its own transaction: the row
+/// is deleted (only if still unreferenced), then the file, then the commit, so a
+/// concurrent writer adding a reference waits for the commit.
+///
+/// The grace period (the caller's `released_before`, a day in `certa serve`)
+/// covers the one case this cannot see: a writer that found the file present
+/// in [`BlobStore::put`] (identical bytes to a message deleted a day earlier)
+/// and adds its reference after this deletion. PEC messages carry unique
+/// identifiers and timestamps, so identical bytes a day apart do not occur in
+/// practice.
+pub async fn collect_garbage(store: &crate::Store, released_before: i64) -> Result<u64> {
+    let mut deleted = 0;
+    loop {
+        let batch = unreferenced(&mut *store.conn().await?, released_before, 500).await?;
+        if batch.is_empty() {
+            return Ok(deleted);
+        }
+        for id in &batch {
+            let mut tx = store.begin().await?;
+            if forget(&mut tx, id).await? {
+                store.blobs().delete(id).await?;
+                deleted += 1;
+            }
+            tx.commit().await?;
+        }
+        if batch.len() < 500 {
+            return Ok(deleted);
+        }
+    }
 }

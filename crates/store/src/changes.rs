@@ -97,7 +97,10 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64]) -> Result<Vec<i64
             .bind(id)
             .execute(&mut *c)
             .await?;
-        blobs::release(c, &m.blob).await?;
+        // When the reference went, for the garbage collector's grace period: a
+        // physical event of this host, so its wall clock (IMAP and POP3 have no
+        // other clock).
+        blobs::release(c, &m.blob, crate::millis(chrono::Utc::now())).await?;
         sqlx::query(
             "UPDATE mailboxes SET used_bytes = CASE WHEN used_bytes > $1 THEN used_bytes - $1 ELSE 0 END
              WHERE id = (SELECT mailbox_id FROM folders WHERE id = $2)",

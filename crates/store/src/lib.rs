@@ -16,6 +16,7 @@
 pub mod blobs;
 pub mod changes;
 pub mod jobs;
+pub mod lifecycle;
 pub mod log;
 pub mod mailboxes;
 pub mod messages;

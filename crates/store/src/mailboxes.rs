@@ -21,7 +21,11 @@ pub const DEFAULT_FOLDERS: [(&str, Option<&str>); 5] = [
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
+    /// Neither sends nor receives (an incoming PEC gets a non-delivery notice); may read.
     Suspended,
+    /// Receives and reads, cannot send (a grace period after expiry).
+    #[serde(rename = "receive-only")]
+    ReceiveOnly,
     Closed,
 }
 
@@ -30,6 +34,7 @@ impl Status {
         match self {
             Status::Active => "active",
             Status::Suspended => "suspended",
+            Status::ReceiveOnly => "receive-only",
             Status::Closed => "closed",
         }
     }
@@ -38,9 +43,10 @@ impl Status {
         match s {
             "active" => Ok(Status::Active),
             "suspended" => Ok(Status::Suspended),
+            "receive-only" => Ok(Status::ReceiveOnly),
             "closed" => Ok(Status::Closed),
             other => Err(Error::Invalid(format!(
-                "unknown mailbox status {other:?}: use active, suspended or closed"
+                "unknown mailbox status {other:?}: use active, suspended, receive-only or closed"
             ))),
         }
     }

@@ -271,3 +271,33 @@ pub async fn appended_after(c: &mut Conn, after_id: i64, limit: i64) -> Result<V
         .map(|r| (r.0, to_message((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))))
         .collect())
 }
+
+/// Deletes every message of a mailbox (its folders stay, empty), releasing their
+/// blobs; the mailbox's usage goes to zero. Returns (messages, bytes) deleted.
+/// The blob files go with [`crate::blobs::collect_garbage`].
+pub async fn delete_all(c: &mut Conn, mailbox_id: i64, now: i64) -> Result<(u64, i64)> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT m.id, m.blob, m.size FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.mailbox_id = $1",
+    )
+    .bind(mailbox_id)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut bytes = 0;
+    for (_, blob, size) in &rows {
+        blobs::release(c, &BlobId(blob.clone()), now).await?;
+        bytes += size;
+    }
+    sqlx::query("DELETE FROM messages WHERE folder_id IN (SELECT id FROM folders WHERE mailbox_id = $1)")
+        .bind(mailbox_id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("UPDATE folders SET highestmodseq = highestmodseq + 1 WHERE mailbox_id = $1")
+        .bind(mailbox_id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("UPDATE mailboxes SET used_bytes = 0, warned_percent = 0 WHERE id = $1")
+        .bind(mailbox_id)
+        .execute(&mut *c)
+        .await?;
+    Ok((rows.len() as u64, bytes))
+}

@@ -611,3 +611,293 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
     })
     .await;
 }
+
+fn sub_row<'a>(mailbox: &'a str, tax_id: &'a str, state: &'a str) -> store::lifecycle::SubscriptionRow<'a> {
+    store::lifecycle::SubscriptionRow {
+        mailbox,
+        convention: "CROAS-DCS-2024",
+        tax_id,
+        state,
+        expiry: "2025-03-10",
+        cancelled_at: None,
+        data: "{}",
+    }
+}
+
+#[tokio::test]
+async fn conventions_subscriptions_and_done_keys_keep_their_rules() {
+    use store::lifecycle as lc;
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        lc::put_convention(&mut c, "CROAS-DCS-2024", "code = 1", false, NOW)
+            .await
+            .unwrap();
+        let err = lc::put_convention(&mut c, "croas-dcs-2024", "code = 2", false, NOW)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("exists already"), "{err}");
+        lc::put_convention(&mut c, "croas-dcs-2024", "code = 2", true, NOW + 1)
+            .await
+            .unwrap();
+        let conv = lc::convention(&mut c, " Croas-DCS-2024 ").await.unwrap().unwrap();
+        assert_eq!(
+            (conv.code.as_str(), conv.source.as_str()),
+            ("CROAS-DCS-2024", "code = 2")
+        );
+        assert_eq!(lc::conventions(&mut c).await.unwrap().len(), 1);
+
+        let a = "anna@pec.example.it";
+        let sub = lc::insert_subscription(&mut c, &sub_row(a, "RSSMRA85T10A562S", "active"), NOW)
+            .await
+            .unwrap();
+        let err = lc::insert_subscription(&mut c, &sub_row(a, "RSSMRA85T10A562S", "active"), NOW)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("already has a subscription"), "{err}");
+
+        // Optimistic lock: a writer holding an old version is refused.
+        let v1 = lc::update_subscription(
+            &mut c,
+            sub.id,
+            sub.version,
+            &sub_row(a, "RSSMRA85T10A562S", "suspended"),
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_eq!((v1.state.as_str(), v1.version), ("suspended", 1));
+        let stale = lc::update_subscription(
+            &mut c,
+            sub.id,
+            sub.version,
+            &sub_row(a, "RSSMRA85T10A562S", "active"),
+            NOW,
+        )
+        .await
+        .unwrap_err();
+        assert!(stale.to_string().contains("changed meanwhile"), "{stale}");
+
+        assert!(lc::mark_done(&mut c, sub.id, "notice-90", NOW).await.unwrap());
+        assert!(!lc::mark_done(&mut c, sub.id, "notice-90", NOW).await.unwrap());
+        assert_eq!(
+            lc::done_between(&mut c, sub.id, sub.id).await.unwrap(),
+            vec![(sub.id, "notice-90".to_string())]
+        );
+
+        // Deleted: the address may be bought again only by the same holder.
+        lc::update_subscription(
+            &mut c,
+            sub.id,
+            v1.version,
+            &sub_row(a, "RSSMRA85T10A562S", "deleted"),
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert!(lc::subscription(&mut c, a).await.unwrap().is_none());
+        let err = lc::insert_subscription(&mut c, &sub_row(a, "06363391001", "active"), NOW)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("only by the same"), "{err}");
+        let again = lc::insert_subscription(&mut c, &sub_row(a, "RSSMRA85T10A562S", "active"), NOW)
+            .await
+            .unwrap();
+        assert_ne!(again.id, sub.id);
+        assert_eq!(lc::history(&mut c, a).await.unwrap().len(), 2);
+        assert_eq!(lc::live_page(&mut c, 0, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn orders_are_numbered_once_and_payments_apply_once() {
+    use store::lifecycle as lc;
+    on_both(|store| async move {
+        let mut c = store.conn().await.unwrap();
+        let sub = lc::insert_subscription(&mut c, &sub_row("b@pec.example.it", "RSSMRA85T10A562S", "active"), NOW)
+            .await
+            .unwrap();
+        let new = lc::NewOrder {
+            subscription_id: sub.id,
+            mailbox: "b@pec.example.it",
+            plan: "annuale",
+            renews_expiry: "2025-03-10",
+            net_cents: 650,
+            vat_basis_points: 2200,
+            amount_cents: 793,
+        };
+        let first = lc::ensure_order(&mut c, &new, 2024, NOW).await.unwrap();
+        assert_eq!(first.id, "CRT-2024-000001");
+        assert_eq!(lc::ensure_order(&mut c, &new, 2024, NOW).await.unwrap().id, first.id);
+        let next = lc::ensure_order(
+            &mut c,
+            &lc::NewOrder {
+                renews_expiry: "2026-03-10",
+                ..new
+            },
+            2024,
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_eq!(next.id, "CRT-2024-000002");
+        let payment = lc::NewPayment {
+            payment_id: "BANK-1",
+            order_id: "crt-2024-000001",
+            source: "bank",
+            amount_cents: 700,
+            paid_at: NOW,
+            detail: None,
+        };
+        let err = lc::record_payment(&mut c, &payment, NOW).await.unwrap_err();
+        assert!(
+            err.to_string().contains("does not match order CRT-2024-000001"),
+            "{err}"
+        );
+        let paid = lc::record_payment(
+            &mut c,
+            &lc::NewPayment {
+                amount_cents: 793,
+                ..payment
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(&paid, lc::Recorded::Paid(o) if o.state == "paid" && o.payment_id.as_deref() == Some("BANK-1"))
+        );
+        assert_eq!(
+            lc::record_payment(
+                &mut c,
+                &lc::NewPayment {
+                    amount_cents: 793,
+                    ..payment
+                },
+                NOW
+            )
+            .await
+            .unwrap(),
+            lc::Recorded::AlreadyApplied
+        );
+        let twice = lc::NewPayment {
+            payment_id: "CARD-9",
+            amount_cents: 793,
+            ..payment
+        };
+        assert!(matches!(
+            lc::record_payment(&mut c, &twice, NOW).await.unwrap(),
+            lc::Recorded::OrderAlreadyPaid(_)
+        ));
+        let err = lc::record_payment(
+            &mut c,
+            &lc::NewPayment {
+                order_id: "CRT-2024-999999",
+                ..twice
+            },
+            NOW,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("order not found: CRT-2024-999999"), "{err}");
+        assert_eq!(
+            lc::applied_payment_ids(&mut c).await.unwrap(),
+            vec!["BANK-1".to_string()]
+        );
+        assert_eq!(lc::orders_in(&mut c, "open").await.unwrap().len(), 1);
+        assert_eq!(lc::cancel_open_orders(&mut c, sub.id).await.unwrap(), 1);
+        lc::log(&mut c, NOW, Some(sub.id), "b@pec.example.it", "paid", "CRT-2024-000001")
+            .await
+            .unwrap();
+        assert_eq!(lc::log_of(&mut c, "b@pec.example.it").await.unwrap()[0].event, "paid");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_a_mailboxs_contents_frees_blobs_after_the_grace_period() {
+    on_both(|store| async move {
+        let m = mailbox(&store, "c@pec.example.it").await;
+        let other = mailbox(&store, "d@pec.example.it").await;
+        let only_c = store.blobs().put(b"only in c").await.unwrap();
+        let shared = store.blobs().put(b"in c and d").await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        for (mb, blob) in [(&m, &only_c), (&m, &shared), (&other, &shared)] {
+            let inbox = messages::folder(&mut tx, mb.id, "INBOX").await.unwrap().unwrap();
+            let new = NewMessage {
+                blob,
+                size: 9,
+                internal_date: NOW,
+                flags: &[],
+                pec_kind: None,
+                identificativo: None,
+            };
+            messages::append(&mut tx, inbox.id, &new).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(messages::delete_all(&mut tx, m.id, NOW).await.unwrap(), (2, 18));
+        mailboxes::set_status(&mut tx, "c@pec.example.it", Status::ReceiveOnly)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.conn().await.unwrap();
+        let after = mailboxes::get(&mut c, "c@pec.example.it").await.unwrap().unwrap();
+        assert_eq!((after.used_bytes, after.status), (0, Status::ReceiveOnly));
+        assert!(messages::list_mailbox(&mut c, m.id).await.unwrap().is_empty());
+        assert_eq!(messages::list_mailbox(&mut c, other.id).await.unwrap().len(), 1);
+        drop(c);
+
+        // Within the grace period nothing goes; after it, only the unshared blob.
+        assert_eq!(store::blobs::collect_garbage(&store, NOW).await.unwrap(), 0);
+        assert_eq!(store::blobs::collect_garbage(&store, NOW + 1).await.unwrap(), 1);
+        assert!(matches!(
+            store.blobs().get(&only_c).await,
+            Err(store::Error::MissingBlob(_))
+        ));
+        assert_eq!(store.blobs().get(&shared).await.unwrap(), b"in c and d");
+    })
+    .await;
+}
+
+/// A store created before the lifecycle migration keeps every row through it
+/// (SQLite rebuilds the mailboxes table) and its foreign keys still hold.
+#[tokio::test]
+async fn the_lifecycle_migration_keeps_existing_mailboxes_and_their_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("old");
+    std::fs::create_dir_all(&data).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", data.join("certa.db").display());
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::migrate!("migrations/sqlite").run_to(1, &pool).await.unwrap();
+        for sql in [
+            "INSERT INTO domains VALUES ('pec.example.it', 1)",
+            "INSERT INTO mailboxes (address, domain, password_hash, status, quota_bytes, created_at)
+             VALUES ('old@pec.example.it', 'pec.example.it', 'x', 'suspended', 100, 1)",
+            "INSERT INTO folders (mailbox_id, name, uidvalidity) VALUES (1, 'INBOX', 1)",
+            "INSERT INTO blobs (sha256, size, refcount, created_at) VALUES ('ab', 1, 1, 1)",
+            "INSERT INTO messages (folder_id, uid, modseq, blob, size, internal_date) VALUES (1, 1, 1, 'ab', 1, 1)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = Store::open(None, &data).await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let m = mailboxes::get(&mut c, "old@pec.example.it").await.unwrap().unwrap();
+    assert_eq!(m.status, Status::Suspended);
+    assert_eq!(messages::list_mailbox(&mut c, m.id).await.unwrap().len(), 1);
+    mailboxes::set_status(&mut c, "old@pec.example.it", Status::ReceiveOnly)
+        .await
+        .unwrap();
+    let bad = sqlx::query("UPDATE mailboxes SET status = 'gone'")
+        .execute(&mut *c)
+        .await;
+    assert!(bad.is_err(), "the status check survives the rebuild");
+    let orphan = sqlx::query("INSERT INTO folders (mailbox_id, name, uidvalidity) VALUES (99, 'X', 1)")
+        .execute(&mut *c)
+        .await;
+    assert!(orphan.is_err(), "folders still reference mailboxes");
+}

@@ -82,7 +82,7 @@ impl Auth for StoreAuth {
                 "the mailbox {} is closed",
                 mailbox.address
             ))),
-            Status::Active | Status::Suspended => Ok(Login {
+            Status::Active | Status::Suspended | Status::ReceiveOnly => Ok(Login {
                 address: mailbox.address,
                 mailbox_id: mailbox.id,
             }),
