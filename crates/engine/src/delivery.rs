@@ -122,7 +122,7 @@ pub async fn to_sender(c: &mut Conn, address: &str, item: &Item<'_>, now: i64) -
     Ok(Some(append_inbox(c, mailbox.id, item, now).await?))
 }
 
-async fn append_inbox(c: &mut Conn, mailbox_id: i64, item: &Item<'_>, now: i64) -> Result<StoredMessage> {
+pub(crate) async fn append_inbox(c: &mut Conn, mailbox_id: i64, item: &Item<'_>, now: i64) -> Result<StoredMessage> {
     let inbox = match messages::folder(c, mailbox_id, "INBOX").await? {
         Some(f) => f,
         None => messages::create_folder(c, mailbox_id, "INBOX", None, now / 1000).await?,

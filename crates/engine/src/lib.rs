@@ -19,6 +19,7 @@ pub mod clock;
 pub mod delivery;
 pub mod guard;
 pub mod index;
+pub mod lifecycle;
 pub mod receiving;
 pub mod work;
 
@@ -60,6 +61,8 @@ pub struct Config {
     pub suspended_can_read: bool,
     /// Brute-force protection of logins.
     pub guard: guard::GuardConfig,
+    /// Notices, payments and the daily machine.
+    pub lifecycle: lifecycle::LifecycleConfig,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             workers: 4,
             suspended_can_read: true,
             guard: guard::GuardConfig::default(),
+            lifecycle: lifecycle::LifecycleConfig::default(),
         }
     }
 }

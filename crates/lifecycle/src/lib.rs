@@ -12,6 +12,7 @@
 //! | [`holder`] | holder data, codice fiscale / partita IVA |
 //! | [`subscription`] | `activate`, `renew`, `cancel` |
 //! | [`policy`] | `due_actions` (what is due now), `perform` (record and apply) |
+//! | [`notice`] | the Italian texts of notices |
 //! | [`simulate`] | replay of the policy over a date range, for `certa lifecycle simulate` |
 //! | [`local`] | local wall-clock rules to instants, DST gaps and overlaps |
 
@@ -20,6 +21,7 @@ pub mod convention;
 pub mod holder;
 pub mod local;
 pub mod money;
+pub mod notice;
 pub mod policy;
 pub mod simulate;
 pub mod subscription;

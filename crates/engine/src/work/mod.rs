@@ -55,6 +55,12 @@ pub enum Work {
     },
     /// Daily: delete provider log entries past the retention, and finished jobs.
     Purge { day: String },
+    /// A plain message (a lifecycle notice) to ordinary addresses, through the smarthost.
+    Mail {
+        blob: BlobId,
+        mail_from: String,
+        rcpts: Vec<String>,
+    },
 }
 
 impl Work {
@@ -79,6 +85,7 @@ impl Work {
             } => format!("inbound:{blob}:{received_at}:{}", rcpts.join(",")),
             Work::Outbound { blob, rcpts, .. } => format!("outbound:{blob}:{}", rcpts.join(",")),
             Work::Purge { day } => format!("purge:{day}"),
+            Work::Mail { blob, rcpts, .. } => format!("mail:{blob}:{}", rcpts.join(",")),
         }
     }
 
@@ -93,6 +100,7 @@ impl Work {
             Work::Inbound { .. } => "inbound",
             Work::Outbound { .. } => "outbound",
             Work::Purge { .. } => "purge",
+            Work::Mail { .. } => "mail",
         }
     }
 }
@@ -229,6 +237,7 @@ impl Engine {
                 provider,
             } => self.outbound(job, blob, mail_from, rcpts, provider).await,
             Work::Purge { day } => self.purge(job, day).await,
+            Work::Mail { blob, mail_from, rcpts } => self.send_mail(job, blob, mail_from, rcpts).await,
         }
     }
 

@@ -370,6 +370,29 @@ impl Engine {
         Ok(())
     }
 
+    /// A plain message (a lifecycle notice) through the smarthost; it waits,
+    /// retrying hourly, while none is configured.
+    pub(super) async fn send_mail(&self, job: &Job, blob: &BlobId, mail_from: &str, rcpts: &[String]) -> Result<Next> {
+        let Some(smarthost) = self.config.smarthost.clone() else {
+            return Ok(Next::Retry(
+                Duration::from_secs(3600),
+                "no smarthost configured for ordinary e-mail".into(),
+            ));
+        };
+        let message = self.store.blobs().get(blob).await?;
+        match self.transport.send(&smarthost, mail_from, rcpts, &message).await {
+            SendOutcome::Done { refused, .. } => {
+                for (rcpt, reply) in &refused {
+                    tracing::warn!(rcpt, "the smarthost refused a notice: {} {}", reply.code, reply.text);
+                }
+                let tx = self.store.begin().await?;
+                self.finish(tx, job).await
+            }
+            SendOutcome::Retry(why) => Ok(Next::Retry(backoff(job.attempts), why)),
+            SendOutcome::Permanent(why) => Ok(Next::GiveUp(format!("smarthost refused a notice: {why}"))),
+        }
+    }
+
     /// Ordinary recipients get the signed envelope by plain SMTP (pec-rules.md 5.4);
     /// no receipt or timer follows for them.
     pub(super) async fn relay_ordinary(&self, job: &Job, pec_id: i64, rcpts: &[String]) -> Result<Next> {
