@@ -301,3 +301,13 @@ pub async fn delete_all(c: &mut Conn, mailbox_id: i64, now: i64) -> Result<(u64,
         .await?;
     Ok((rows.len() as u64, bytes))
 }
+
+/// Sets a folder's RFC 6154 special use (`\Sent`, ...), or none.
+pub async fn set_special_use(c: &mut Conn, folder_id: i64, special_use: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE folders SET special_use = $1 WHERE id = $2")
+        .bind(special_use)
+        .bind(folder_id)
+        .execute(c)
+        .await?;
+    Ok(())
+}

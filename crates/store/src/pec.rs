@@ -241,3 +241,14 @@ pub async fn first_time(c: &mut Conn, key: &str, now: i64) -> Result<bool> {
         .await?;
     Ok(r.rows_affected() > 0)
 }
+
+/// The identificativi of the PEC messages `sender` sent, oldest first (the
+/// access point records the sender in lower case).
+pub async fn sent_by(c: &mut Conn, sender: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT identificativo FROM pec_messages WHERE sender = $1 ORDER BY accepted_at, id")
+            .bind(sender.to_ascii_lowercase())
+            .fetch_all(c)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

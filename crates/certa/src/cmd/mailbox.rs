@@ -82,6 +82,31 @@ pub enum MailboxCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Save a whole mailbox (every folder, receipts included) to one .tar.gz: a Maildir++
+    /// tree, a manifest for `certa mailbox import`, and an index of sent messages and
+    /// their receipts. Works whatever the mailbox's status.
+    Export {
+        address: String,
+        /// The archive to write (.tar.gz).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Load an archive written by `certa mailbox export` into an existing, empty mailbox
+    /// (create it with `certa mailbox add`): all of it or, on any problem, nothing. The
+    /// quota is not enforced on import; the usage is reported.
+    Import {
+        address: String,
+        /// The archive to read (.tar.gz).
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 pub async fn domain(cmd: DomainCommand) -> Result<ExitCode> {
@@ -178,6 +203,39 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
             let store = data.store().await?;
             mailboxes::set_status(&mut *store.conn().await?, &address, status).await?;
             println!("{address} is now {}", status.as_str());
+        }
+        MailboxCommand::Export {
+            address,
+            to,
+            force,
+            data,
+        } => {
+            let store = data.store().await?;
+            let s = crate::archive::export(&store, &address, &to, force).await?;
+            println!(
+                "{} exported to {}: {} folders, {} messages, {} bytes; index of sent messages: {} {}",
+                s.address,
+                s.path.display(),
+                s.folders,
+                s.messages,
+                s.bytes,
+                s.sent,
+                if s.sent == 1 { "row" } else { "rows" }
+            );
+        }
+        MailboxCommand::Import { address, from, data } => {
+            let store = data.store().await?;
+            let s = crate::archive::import(&store, &address, &from).await?;
+            println!(
+                "{} imported into {}: {} folders ({} created), {} messages, {} bytes",
+                s.exported_from, s.address, s.folders, s.created_folders, s.messages, s.bytes
+            );
+            let over = if s.used_bytes > s.quota_bytes {
+                ": over quota, it will refuse new mail"
+            } else {
+                ""
+            };
+            println!("usage now {} of {} bytes{over}", s.used_bytes, s.quota_bytes);
         }
     }
     Ok(ExitCode::SUCCESS)
