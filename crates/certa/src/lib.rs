@@ -5,3 +5,4 @@ pub mod archive;
 pub mod cmd;
 pub mod provider;
 pub mod trust;
+pub mod webhook;

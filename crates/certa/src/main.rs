@@ -49,10 +49,16 @@ enum Command {
     Index(cmd::index::Command),
     /// The job queue: counts, and the jobs given up on.
     Queue(cmd::queue::Args),
-    /// Conventions between Orders and providers (check a file).
+    /// Conventions between Orders and providers: check a file, store, show, list.
     #[command(subcommand)]
     Convention(cmd::convention::ConventionCommand),
-    /// The mailbox lifecycle (simulate a convention over a date range).
+    /// Mailboxes under a convention: subscribe, show, list, renewal orders, cancellation.
+    #[command(subcommand)]
+    Subscription(cmd::subscription::Command),
+    /// Payments of renewal orders: by the operator, or from a bank statement.
+    #[command(subcommand)]
+    Payment(cmd::payment::Command),
+    /// The daily machine: run it at an instant, simulate it over dates, benchmark it.
     #[command(subcommand)]
     Lifecycle(cmd::convention::LifecycleCommand),
 }
@@ -88,8 +94,10 @@ fn main() -> ExitCode {
         Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
         Command::Queue(args) => block_on(cmd::queue::run(args)),
-        Command::Convention(command) => cmd::convention::convention(command),
-        Command::Lifecycle(command) => cmd::convention::lifecycle(command),
+        Command::Convention(command) => block_on(cmd::convention::convention(command)),
+        Command::Subscription(command) => block_on(cmd::subscription::run(command)),
+        Command::Payment(command) => block_on(cmd::payment::run(command)),
+        Command::Lifecycle(command) => block_on(cmd::convention::lifecycle(command)),
     };
     match result {
         Ok(code) => code,
@@ -110,7 +118,7 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(f: F) -> 
 /// Logs to standard error; `RUST_LOG` chooses what (default: warnings, and info of Certa's crates).
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,certa=info,engine=info,smtp=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,certa=info,engine=info,lifecycle=info,smtp=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

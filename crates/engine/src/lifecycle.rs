@@ -186,10 +186,11 @@ impl Engine {
     /// Runs the daily machine for `now`: cancellations received by PEC, then
     /// every live subscription's due actions, then the blob garbage collection.
     pub async fn lifecycle_run(&self, now: DateTime<Utc>) -> Result<RunReport> {
-        let mut report = RunReport {
-            cancellations: self.process_cancellations().await?,
-            ..RunReport::default()
-        };
+        let mut report = RunReport::default();
+        match self.process_cancellations().await {
+            Ok(n) => report.cancellations = n,
+            Err(e) => report.errors.push(format!("reading the management mailbox: {e}")),
+        }
         let mut conventions = Conventions::default();
         let mut after = 0;
         loop {
@@ -643,6 +644,7 @@ impl Engine {
         {
             return Err(Error::Invalid(format!("convention {} has no plan \"{p}\"", conv.code)));
         }
+        let existed = lc::order_for(&mut tx, row.id, &sub.expiry.to_string()).await?.is_some();
         let order = self.ensure_order(&mut tx, &row, &sub, &conv, plan, now).await?;
         if plan.is_some_and(|p| p != order.plan) {
             return Err(Error::Invalid(format!(
@@ -650,15 +652,17 @@ impl Engine {
                 order.id, order.renews_expiry, order.plan
             )));
         }
-        lc::log(
-            &mut tx,
-            store::millis(now),
-            Some(row.id),
-            &row.mailbox,
-            "order",
-            &format!("{} {} cents", order.id, order.amount_cents),
-        )
-        .await?;
+        if !existed {
+            lc::log(
+                &mut tx,
+                store::millis(now),
+                Some(row.id),
+                &row.mailbox,
+                "order",
+                &format!("{} {} cents", order.id, order.amount_cents),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(order)
     }
@@ -681,7 +685,27 @@ impl Engine {
         let paid = match lc::record_payment(&mut tx, p, store::millis(now)).await? {
             Recorded::Paid(order) => order,
             Recorded::AlreadyApplied => return Ok(PaymentOutcome::AlreadyApplied),
-            Recorded::OrderAlreadyPaid(order) => return Ok(PaymentOutcome::OrderAlreadyPaid(order)),
+            Recorded::OrderAlreadyPaid(order) => {
+                // The member paid twice: nothing is applied, and the refund due is on record.
+                lc::log(
+                    &mut tx,
+                    store::millis(now),
+                    Some(order.subscription_id),
+                    &order.mailbox,
+                    "payment-refused",
+                    &format!(
+                        "{} by {} ({}, {} cents): order already paid by {}; refund due",
+                        order.id,
+                        p.source,
+                        p.payment_id,
+                        p.amount_cents,
+                        order.payment_id.as_deref().unwrap_or("?")
+                    ),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(PaymentOutcome::OrderAlreadyPaid(order));
+            }
         };
         let row = lc::subscription_by_id(&mut tx, paid.subscription_id).await?;
         let sub = decode(&row)?;
@@ -805,11 +829,31 @@ impl Engine {
     /// in its daticert). Each message is flagged once read: `$Disdetta` when
     /// recorded, `$DaVerificare` for an operator otherwise. Returns how many
     /// cancellations were recorded.
+    ///
+    /// Besides the management address, each convention's own
+    /// `cancellation_address` is read when it is a mailbox here: the notices of
+    /// its boxes tell the holders to write there.
     pub async fn process_cancellations(&self) -> Result<usize> {
-        let address = self.management_address();
+        let mut addresses = vec![self.management_address().to_ascii_lowercase()];
+        for stored in lc::conventions(&mut *self.store.conn().await?).await? {
+            if let Ok(Some(a)) = Convention::from_toml(&stored.source).map(|c| c.cancellation_address) {
+                let a = a.to_ascii_lowercase();
+                if !addresses.contains(&a) {
+                    addresses.push(a);
+                }
+            }
+        }
+        let mut recorded = 0;
+        for address in &addresses {
+            recorded += self.cancellations_in(address).await?;
+        }
+        Ok(recorded)
+    }
+
+    async fn cancellations_in(&self, address: &str) -> Result<usize> {
         let (inbox, candidates) = {
             let mut c = self.store.conn().await?;
-            let Some(m) = mailboxes::get(&mut c, &address).await? else {
+            let Some(m) = mailboxes::get(&mut c, address).await? else {
                 return Ok(0);
             };
             let Some(inbox) = store::messages::folder(&mut c, m.id, "INBOX").await? else {

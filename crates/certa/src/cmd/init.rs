@@ -114,6 +114,7 @@ pub fn create(data: &Path, domain: &str, name: &str, listen: Listen, index: &str
         listen,
         limits: Limits::default(),
         smarthost: None,
+        lifecycle: None,
     };
     config.save(data)?;
     Ok(config)

@@ -5,11 +5,14 @@ pub mod index;
 pub mod init;
 pub mod inspect;
 pub mod keys;
+pub mod lifecycle_bench;
 pub mod log;
 pub mod mailbox;
+pub mod payment;
 pub mod queue;
 pub mod samples;
 pub mod serve;
+pub mod subscription;
 pub mod verify;
 
 use std::path::Path;

@@ -1,4 +1,5 @@
-//! `certa serve`: one provider, until SIGINT or SIGTERM.
+//! `certa serve`: one provider, until SIGINT or SIGTERM: its SMTP, IMAP and POP3
+//! listeners and job workers, the lifecycle's daily machine and the payment webhook.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,14 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     let provider = Provider::open(&args.data, args.database.as_deref()).await?;
     let shutdown = CancellationToken::new();
     let (bound, joined) = provider.start(shutdown.clone()).await?;
+    let (webhook, lifecycle) = match provider.start_lifecycle(&args.data, shutdown.clone()).await {
+        Ok(started) => started,
+        Err(e) => {
+            shutdown.cancel();
+            let _ = joined.await;
+            return Err(e);
+        }
+    };
     println!(
         "{} ({}) serving: submission {} (STARTTLS), {} (TLS); inbound {}; store {}",
         provider.config.name,
@@ -31,10 +40,13 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         bound.inbound,
         provider.engine.store().describe()
     );
+    if let Some(addr) = webhook {
+        println!("payment webhook: https://{addr}{}", crate::webhook::PATH);
+    }
     interrupted().await;
     println!("shutting down");
     shutdown.cancel();
-    let _ = joined.await;
+    let _ = tokio::join!(joined, lifecycle);
     provider.engine.store().close().await;
     Ok(ExitCode::SUCCESS)
 }

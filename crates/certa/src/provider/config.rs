@@ -32,12 +32,24 @@
 //! max_message_size = 104857600
 //!
 //! # smarthost = { host = "127.0.0.1", port = 25, tls = "none" }   # ordinary recipients
+//!
+//! [lifecycle]                          # notices, payments, the daily machine (all optional)
+//! provider_name = "Certa Nord S.p.A."  # sender of notices; default: `name`
+//! management_address = "gestione@nord.certa.test"   # cancellations by PEC; default gestione@domain
+//! renewal_url = "https://nord.certa.test/rinnovo?casella={mailbox}&ordine={order}"
+//! payment_methods = ["carta di credito o PayPal", "bonifico bancario (causale: il numero d'ordine)"]
+//! blob_grace_hours = 24                # deleted contents' files are removed this long after
+//! interval_seconds = 60                # `certa serve` runs the daily machine this often; 0: never
+//!
+//! [lifecycle.webhook]                  # payments from card/PayPal-style providers (HTTPS)
+//! listen = "127.0.0.1:8443"
+//! secret_file = "keys/webhook.secret"  # or secret = "...": the HMAC-SHA256 shared secret
 //! ```
 
 use std::net::SocketAddr;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use engine::{AnomalyPolicy, Endpoint};
 
 pub const CONFIG_FILE: &str = "certa.toml";
@@ -61,6 +73,9 @@ pub struct ProviderConfig {
     pub limits: Limits,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smarthost: Option<Endpoint>,
+    /// Notices, payments and the daily machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifecycleSettings>,
 }
 
 fn default_anomaly() -> AnomalyPolicy {
@@ -151,12 +166,134 @@ impl Default for Limits {
     }
 }
 
+/// `[lifecycle]`: what the notices say, where payments come in, how often the daily
+/// machine runs. Every key is optional.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleSettings {
+    /// The sender of notices; default: the provider's `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_name: Option<String>,
+    /// Where holders send cancellations as a PEC; default `gestione@<domain>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_address: Option<String>,
+    /// The renewal page named in notices; `{mailbox}` and `{order}` are replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_url: Option<String>,
+    /// One line per way to pay, as the notices list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_methods: Option<Vec<String>>,
+    /// Hours between the last reference to a blob and the removal of its file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob_grace_hours: Option<u32>,
+    /// Seconds between two runs of the daily machine in `certa serve`; 0: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookSettings>,
+}
+
+/// `[lifecycle.webhook]`: the HTTPS endpoint of card and PayPal-style payment providers.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    pub listen: SocketAddr,
+    /// The shared secret of the HMAC-SHA256 signature; or `secret_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// A file holding the secret (relative to the data directory); trailing blanks ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<String>,
+}
+
+/// The daily machine's default period in `certa serve`.
+pub const DEFAULT_LIFECYCLE_INTERVAL: u64 = 60;
+/// Shorter secrets are refused: the signature is only as strong as the secret.
+const MIN_SECRET_LEN: usize = 16;
+
+impl LifecycleSettings {
+    /// Checks the values serde cannot; each error names the key.
+    fn validate(&self, data: &Path) -> Result<()> {
+        let key = |k: &str| format!("[lifecycle] {k}");
+        if let Some(name) = &self.provider_name
+            && name.trim().is_empty()
+        {
+            bail!("{}: empty", key("provider_name"));
+        }
+        if let Some(a) = &self.management_address {
+            let ok = a
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@') && !a.contains(' '));
+            if !ok {
+                bail!("{}: {a:?} is not an e-mail address", key("management_address"));
+            }
+        }
+        if let Some(u) = &self.renewal_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            bail!("{}: {u:?} is not an http(s) URL", key("renewal_url"));
+        }
+        if let Some(m) = &self.payment_methods {
+            if m.is_empty() {
+                bail!("{}: list at least one way to pay", key("payment_methods"));
+            }
+            if let Some(i) = m.iter().position(|line| line.trim().is_empty()) {
+                bail!("{}[{i}]: empty", key("payment_methods"));
+            }
+        }
+        if let Some(s) = self.interval_seconds
+            && s > 86_400
+        {
+            bail!(
+                "{}: {s} is more than a day: the daily machine must run at least once a day (0 turns it off)",
+                key("interval_seconds")
+            );
+        }
+        if let Some(w) = &self.webhook {
+            w.secret(data)?;
+        }
+        Ok(())
+    }
+
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.interval_seconds.unwrap_or(DEFAULT_LIFECYCLE_INTERVAL))
+    }
+}
+
+impl WebhookSettings {
+    /// The shared secret, from `secret` or `secret_file`.
+    pub fn secret(&self, data: &Path) -> Result<Vec<u8>> {
+        let secret = match (&self.secret, &self.secret_file) {
+            (Some(s), None) => s.clone(),
+            (None, Some(f)) => {
+                let path = data.join(f);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("[lifecycle.webhook] secret_file: cannot read {}", path.display()))?
+                    .trim_end()
+                    .to_string()
+            }
+            (Some(_), Some(_)) => bail!("[lifecycle.webhook] secret, secret_file: give one of them, not both"),
+            (None, None) => bail!("[lifecycle.webhook] secret: missing (or give secret_file)"),
+        };
+        if secret.len() < MIN_SECRET_LEN {
+            bail!("[lifecycle.webhook] secret: shorter than {MIN_SECRET_LEN} characters");
+        }
+        Ok(secret.into_bytes())
+    }
+}
+
 impl ProviderConfig {
     pub fn load(data: &Path) -> Result<ProviderConfig> {
         let path = data.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {} (create a provider with `certa init`)", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid provider configuration", path.display()))
+        let config: ProviderConfig = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
+        if let Some(l) = &config.lifecycle {
+            l.validate(data)
+                .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
+        }
+        Ok(config)
     }
 
     pub fn save(&self, data: &Path) -> Result<()> {
@@ -173,7 +310,23 @@ impl ProviderConfig {
             anomaly: self.anomaly,
             smarthost: self.smarthost.clone(),
             suspended_can_read: self.access.suspended_can_read.unwrap_or(true),
+            lifecycle: self.lifecycle_config(),
             ..engine::Config::default()
+        }
+    }
+
+    fn lifecycle_config(&self) -> engine::lifecycle::LifecycleConfig {
+        let d = engine::lifecycle::LifecycleConfig::default();
+        let l = self.lifecycle.clone().unwrap_or_default();
+        engine::lifecycle::LifecycleConfig {
+            provider_name: l.provider_name.unwrap_or_else(|| self.name.clone()),
+            management_address: l.management_address,
+            renewal_url: l.renewal_url.unwrap_or(d.renewal_url),
+            payment_methods: l.payment_methods.unwrap_or(d.payment_methods),
+            blob_grace: l
+                .blob_grace_hours
+                .map_or(d.blob_grace, |h| chrono::Duration::hours(i64::from(h))),
+            ..d
         }
     }
 }

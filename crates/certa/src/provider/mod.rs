@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use engine::{Clock, Engine, ProviderIndex, SystemClock};
 use pec::Gestore;
 use pec::smime::Signer;
@@ -41,6 +42,16 @@ impl Provider {
     /// Opens the provider of a data directory; `database` overrides the configuration's.
     pub async fn open(data: &Path, database: Option<&str>) -> Result<Provider> {
         Self::open_with_clock(data, database, Arc::new(SystemClock)).await
+    }
+
+    /// Opens the provider for an operator's command: on the system clock, or on a clock
+    /// stopped at `now` (`--now`: the daily machine, payments and orders at that instant).
+    pub async fn open_at(data: &Path, database: Option<&str>, now: Option<DateTime<Utc>>) -> Result<Provider> {
+        let clock: Arc<dyn Clock> = match now {
+            Some(at) => Arc::new(FixedClock(at)),
+            None => Arc::new(SystemClock),
+        };
+        Self::open_with_clock(data, database, clock).await
     }
 
     pub async fn open_with_clock(data: &Path, database: Option<&str>, clock: Arc<dyn Clock>) -> Result<Provider> {
@@ -190,6 +201,100 @@ impl Provider {
             }
         });
         Ok((bound, joined))
+    }
+}
+
+impl Provider {
+    /// The lifecycle's services of `certa serve`, until `shutdown` is cancelled: the
+    /// daily machine every `[lifecycle] interval_seconds` (at once, then periodically),
+    /// and the payment webhook when `[lifecycle.webhook]` is configured. Returns the
+    /// webhook's bound address.
+    pub async fn start_lifecycle(
+        &self,
+        data: &Path,
+        shutdown: CancellationToken,
+    ) -> Result<(Option<SocketAddr>, tokio::task::JoinHandle<()>)> {
+        let settings = self.config.lifecycle.clone().unwrap_or_default();
+        let webhook = match &settings.webhook {
+            Some(w) => {
+                let secret = w.secret(data)?;
+                let (addr, join) = crate::webhook::spawn(
+                    w.listen,
+                    self.tls.clone(),
+                    self.engine.clone(),
+                    secret,
+                    shutdown.clone(),
+                )
+                .await
+                .with_context(|| format!("cannot listen on {} (payment webhook)", w.listen))?;
+                Some((addr, join))
+            }
+            None => None,
+        };
+        let interval = settings.interval();
+        let machine =
+            (!interval.is_zero()).then(|| tokio::spawn(daily_machine(self.engine.clone(), interval, shutdown)));
+        let addr = webhook.as_ref().map(|(a, _)| *a);
+        let joined = tokio::spawn(async move {
+            if let Some((_, j)) = webhook {
+                let _ = j.await;
+            }
+            if let Some(j) = machine {
+                let _ = j.await;
+            }
+        });
+        Ok((addr, joined))
+    }
+}
+
+/// Runs the daily machine every `every` on the engine's clock. A failed run is logged
+/// and retried at the next tick: each action is keyed, so nothing happens twice.
+async fn daily_machine(engine: Arc<Engine>, every: std::time::Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        let now = store::instant(engine.now_ms());
+        // Cut off by the shutdown mid-run, the subscription at hand rolls back and
+        // is done on the next start.
+        let run = tokio::select! {
+            () = shutdown.cancelled() => break,
+            run = engine.lifecycle_run(now) => run,
+        };
+        match run {
+            Ok(report) => {
+                for event in &report.events {
+                    tracing::info!(target: "lifecycle", "{event}");
+                }
+                for error in &report.errors {
+                    tracing::error!(target: "lifecycle", "{error}");
+                }
+                if report.cancellations > 0 {
+                    tracing::info!(target: "lifecycle", "{} cancellations by PEC recorded", report.cancellations);
+                }
+                tracing::debug!(
+                    target: "lifecycle",
+                    subscriptions = report.subscriptions,
+                    skipped = report.skipped,
+                    blobs_deleted = report.blobs_deleted,
+                    "daily machine run"
+                );
+            }
+            Err(e) => tracing::error!(target: "lifecycle", "the daily machine failed (retried next time): {e}"),
+        }
+    }
+}
+
+/// A clock stopped at one instant: the operator's `--now`.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
     }
 }
 

@@ -25,9 +25,11 @@ pub struct ValidationError {
 pub enum ConventionError {
     /// Not TOML, a missing key, an unknown key or a value of the wrong type;
     /// toml's message names the key and the line.
-    #[error("convention file: {0}")]
+    // Transparent: the message is the inner one, said once (a prefix with
+    // `{0}` AND a source would print it twice in an error chain).
+    #[error(transparent)]
     Toml(#[from] toml::de::Error),
-    #[error("convention file: {0}")]
+    #[error(transparent)]
     Invalid(#[from] ValidationError),
 }
 

@@ -1,0 +1,318 @@
+//! The payment webhook: card and PayPal-style payment providers tell the provider
+//! that a renewal order was paid, and it is registered at once
+//! (`../shared/docs/lifecycle.md`: "Card and PayPal payments are registered at once").
+//!
+//! `POST /payments/webhook` over HTTPS (the provider's TLS certificate) with a JSON
+//! body `{"payment_id": "...", "order_id": "CRT-...", "amount": "7.93",
+//! "paid_at": "RFC 3339", "method": "card"}` and the header
+//! `X-Certa-Signature: sha256=<hex>`: the HMAC-SHA256 (RFC 2104) of the raw body
+//! with the shared secret of `[lifecycle.webhook]`, compared in constant time.
+//! Nothing is read from a request whose signature does not verify.
+//!
+//! | answer | when |
+//! | --- | --- |
+//! | 200 `{"outcome": "renewed", ...}` | the order is paid, the mailbox renewed (and reactivated) |
+//! | 200 `{"outcome": "already applied"}` | this `payment_id` was applied before (a retry, a replay) |
+//! | 200 `{"outcome": "order already paid"}` | another payment paid the order: refund this one |
+//! | 400 | the body is not JSON, or a field is missing or malformed (named) |
+//! | 401 | the signature is missing or wrong |
+//! | 404 | no such order |
+//! | 409 | the order was cancelled, or the subscription moved on |
+//! | 422 | the amount is not the order's (VAT included) |
+//! | 500 | the store failed: the provider should retry |
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use chrono::{DateTime, Utc};
+use engine::Engine;
+use engine::lifecycle::PaymentOutcome;
+use hmac::{Hmac, KeyInit, Mac};
+use lifecycle::money::Money;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use smtp::server::CancellationToken;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+use crate::cmd::payment::{Refusal, check_order, outcome_json};
+
+pub const PATH: &str = "/payments/webhook";
+pub const SIGNATURE_HEADER: &str = "x-certa-signature";
+
+/// A client that connects and never finishes the TLS handshake is dropped after this.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct State {
+    engine: Arc<Engine>,
+    secret: Vec<u8>,
+}
+
+/// Serves the webhook on `addr` over TLS until `shutdown` is cancelled.
+pub async fn spawn(
+    addr: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+    engine: Arc<Engine>,
+    secret: Vec<u8>,
+    shutdown: CancellationToken,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let tcp = TcpListener::bind(addr).await?;
+    let local = tcp.local_addr()?;
+    let state = Arc::new(State { engine, secret });
+    let app = Router::new().route(
+        PATH,
+        post(move |headers: HeaderMap, body: Bytes| {
+            let state = state.clone();
+            async move { handle(&state, &headers, &body).await }
+        }),
+    );
+    let listener = TlsListener::start(tcp, TlsAcceptor::from(tls), shutdown.clone());
+    let join = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(target: "lifecycle", "payment webhook stopped: {e}");
+        }
+    });
+    Ok((local, join))
+}
+
+/// The HMAC-SHA256 of `body` with `secret`, as the `X-Certa-Signature` value.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(body);
+    let tag = mac.finalize().into_bytes();
+    format!("sha256={}", tag.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Whether `header` is `sha256=<hex>` of the body's HMAC, compared in constant time.
+fn verified(secret: &[u8], header: Option<&str>, body: &[u8]) -> bool {
+    let Some(hex) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Some(tag) = decode_hex(hex) else {
+        return false;
+    };
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&tag).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A payment as the webhook's JSON gives it.
+struct Notification {
+    payment_id: String,
+    order_id: String,
+    amount: Money,
+    paid_at: Option<DateTime<Utc>>,
+    method: Option<String>,
+}
+
+/// Reads the JSON body; the error names the field at fault.
+fn parse(body: &[u8]) -> Result<Notification, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let obj = v.as_object().ok_or("the body is not a JSON object")?;
+    let text = |field: &str, required: bool| -> Result<Option<String>, String> {
+        match obj.get(field) {
+            None | Some(Value::Null) if required => Err(format!("field \"{field}\": missing")),
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Err(format!("field \"{field}\": empty")),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            // Some providers send amounts as numbers: their text is the amount.
+            Some(Value::Number(n)) if field == "amount" => Ok(Some(n.to_string())),
+            Some(other) => Err(format!("field \"{field}\": expected a string, got {other}")),
+        }
+    };
+    let required = |field: &str| text(field, true).map(Option::unwrap_or_default);
+    let amount = required("amount")?;
+    let amount = Money::parse(&amount).map_err(|e| format!("field \"amount\": {e}"))?;
+    let paid_at = text("paid_at", false)?
+        .map(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| format!("field \"paid_at\": {t:?} is not an RFC 3339 time: {e}"))
+        })
+        .transpose()?;
+    Ok(Notification {
+        payment_id: required("payment_id")?,
+        order_id: required("order_id")?,
+        amount,
+        paid_at,
+        method: text("method", false)?,
+    })
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    answer(status, json!({ "error": message.into() }))
+}
+
+async fn handle(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
+    let header = headers.get(SIGNATURE_HEADER).and_then(|h| h.to_str().ok());
+    if !verified(&state.secret, header, body) {
+        tracing::warn!(target: "lifecycle", "payment webhook: request with a missing or wrong signature refused");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong X-Certa-Signature (sha256=<hex HMAC-SHA256 of the body>)",
+        );
+    }
+    let n = match parse(body) {
+        Ok(n) => n,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let engine = &state.engine;
+    match check_order(engine.store(), &n.order_id, n.amount.cents).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(refusal @ Refusal::UnknownOrder(_))) => return error(StatusCode::NOT_FOUND, refusal.to_string()),
+        Ok(Err(refusal @ Refusal::AmountMismatch { .. })) => {
+            return error(StatusCode::UNPROCESSABLE_ENTITY, refusal.to_string());
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+    let now = store::instant(engine.now_ms());
+    let payment = store::lifecycle::NewPayment {
+        payment_id: &n.payment_id,
+        order_id: &n.order_id,
+        source: "webhook",
+        amount_cents: n.amount.cents,
+        paid_at: store::millis(n.paid_at.unwrap_or(now)),
+        detail: n.method.as_deref(),
+    };
+    match engine.apply_payment(&payment, now).await {
+        Ok(outcome) => {
+            if let PaymentOutcome::Renewed { order, new_expiry, .. } = &outcome {
+                tracing::info!(target: "lifecycle", order = %order.id, mailbox = %order.mailbox, %new_expiry, "paid through the webhook");
+            }
+            answer(StatusCode::OK, outcome_json(&outcome, &n.payment_id))
+        }
+        Err(engine::Error::Store(store::Error::NotFound { what, key })) => {
+            error(StatusCode::NOT_FOUND, format!("{what} not found: {key}"))
+        }
+        Err(engine::Error::Store(store::Error::Invalid(m))) | Err(engine::Error::Invalid(m)) => {
+            error(StatusCode::CONFLICT, m)
+        }
+        Err(e) => {
+            tracing::error!(target: "lifecycle", "payment webhook: {e}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        }
+    }
+}
+
+/// TCP connections after their TLS handshake, each done in a task of its own so a
+/// slow client does not hold up the others.
+struct TlsListener {
+    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl TlsListener {
+    fn start(tcp: TcpListener, acceptor: TlsAcceptor, shutdown: CancellationToken) -> TlsListener {
+        let local = tcp.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let (tx, ready) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let (stream, peer) = tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    accepted = tcp.accept() => match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "payment webhook: accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    },
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, peer)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, "payment webhook: TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%peer, "payment webhook: TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        TlsListener { ready, local }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(connection) => connection,
+            // The acceptor stopped (shutdown): the server's graceful shutdown ends it.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_verifies_only_with_its_secret_and_body() {
+        let secret = b"0123456789abcdef-secret";
+        let body = br#"{"payment_id":"p1"}"#;
+        let sig = signature(secret, body);
+        assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
+        assert!(verified(secret, Some(&sig), body));
+        assert!(verified(
+            secret,
+            Some(&sig.to_uppercase().replace("SHA256=", "sha256=")),
+            body
+        ));
+        assert!(!verified(b"another secret of length", Some(&sig), body));
+        assert!(!verified(secret, Some(&sig), br#"{"payment_id":"p2"}"#));
+        assert!(!verified(secret, Some(&sig[..sig.len() - 2]), body));
+        assert!(!verified(secret, Some("sha256=zz"), body));
+        assert!(!verified(secret, None, body));
+    }
+
+    #[test]
+    fn malformed_notifications_name_the_field() {
+        let err = |body: &str| parse(body.as_bytes()).err().unwrap();
+        assert!(err("not json").contains("not JSON"));
+        assert!(err(r#"{"order_id":"CRT-2025-000001","amount":"7.93"}"#).contains("\"payment_id\""));
+        assert!(err(r#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":"abc"}"#).contains("\"amount\""));
+        assert!(err(r#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":"-1"}"#).contains("\"amount\""));
+        assert!(err(r#"{"payment_id":"p","order_id":7,"amount":"7.93"}"#).contains("\"order_id\""));
+        assert!(
+            err(r#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":"7.93","paid_at":"ieri"}"#)
+                .contains("\"paid_at\"")
+        );
+        let n = parse(br#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":7.93,"method":"card"}"#).unwrap();
+        assert_eq!((n.amount.cents, n.method.as_deref()), (793, Some("card")));
+    }
+}
