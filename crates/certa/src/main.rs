@@ -61,6 +61,18 @@ enum Command {
     /// The daily machine: run it at an instant, simulate it over dates, benchmark it.
     #[command(subcommand)]
     Lifecycle(cmd::convention::LifecycleCommand),
+    /// The Orders whose registries this installation keeps.
+    #[command(subcommand)]
+    Order(cmd::order::Command),
+    /// An Order's roll: import, show, list, communicated PEC addresses.
+    #[command(subcommand)]
+    Member(cmd::member::Command),
+    /// The PEC duty: report, warning campaign, members to suspend.
+    #[command(subcommand)]
+    Compliance(cmd::compliance::Command),
+    /// Files for INI-PEC and ReGIndE, ReGIndE's answers, what was sent when.
+    #[command(subcommand)]
+    Export(cmd::export::Command),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -98,6 +110,10 @@ fn main() -> ExitCode {
         Command::Subscription(command) => block_on(cmd::subscription::run(command)),
         Command::Payment(command) => block_on(cmd::payment::run(command)),
         Command::Lifecycle(command) => block_on(cmd::convention::lifecycle(command)),
+        Command::Order(command) => block_on(cmd::order::run(command)),
+        Command::Member(command) => block_on(cmd::member::run(command)),
+        Command::Compliance(command) => block_on(cmd::compliance::run(command)),
+        Command::Export(command) => block_on(cmd::export::run(command)),
     };
     match result {
         Ok(code) => code,

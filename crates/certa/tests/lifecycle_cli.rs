@@ -651,7 +651,8 @@ fn an_operator_payment_is_refused_applied_and_then_already_applied() {
     let mut after = p.show(&address);
     let log = after["timeline"].as_array().cloned().unwrap_or_default();
     assert!(
-        log.last().is_some_and(|e| e.to_string().contains("payment-refused") && e.to_string().contains("refund due")),
+        log.last()
+            .is_some_and(|e| e.to_string().contains("payment-refused") && e.to_string().contains("refund due")),
         "{log:?}"
     );
     let mut before = paid.clone();

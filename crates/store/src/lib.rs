@@ -21,6 +21,7 @@ pub mod log;
 pub mod mailboxes;
 pub mod messages;
 pub mod pec;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,6 +1,8 @@
 pub mod bench;
+pub mod compliance;
 pub mod convention;
 pub mod demo;
+pub mod export;
 pub mod index;
 pub mod init;
 pub mod inspect;
@@ -8,6 +10,8 @@ pub mod keys;
 pub mod lifecycle_bench;
 pub mod log;
 pub mod mailbox;
+pub mod member;
+pub mod order;
 pub mod payment;
 pub mod queue;
 pub mod samples;
