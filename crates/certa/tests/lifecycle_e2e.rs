@@ -280,7 +280,12 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
     let pec::parse::Parsed::Pec(parsed) = pec::parse::parse(&raw, None) else {
         panic!("the request is not a PEC envelope");
     };
-    let legal_time = parsed.daticert.as_ref().and_then(|d| d.time()).expect("daticert time").utc();
+    let legal_time = parsed
+        .daticert
+        .as_ref()
+        .and_then(|d| d.time())
+        .expect("daticert time")
+        .utc();
 
     // The next run reads it; later runs send no renewal notice.
     run(&data, &["lifecycle", "run"]);
