@@ -155,6 +155,12 @@ impl Conventions {
         }
         self.parsed[&key].clone()
     }
+
+    /// The convention if already loaded: the runner takes a connection only
+    /// for the first row of each convention, not for every row it scans.
+    fn hit(&self, code: &str) -> Option<std::result::Result<Convention, String>> {
+        self.parsed.get(&code.to_ascii_uppercase()).cloned()
+    }
 }
 
 impl Engine {
@@ -220,7 +226,11 @@ impl Engine {
                         continue;
                     }
                 };
-                let conv = match conventions.get(&mut *self.store.conn().await?, &sub.convention).await {
+                let conv = match conventions.hit(&sub.convention) {
+                    Some(hit) => hit,
+                    None => conventions.get(&mut *self.store.conn().await?, &sub.convention).await,
+                };
+                let conv = match conv {
                     Ok(conv) => conv,
                     Err(e) => {
                         report.errors.push(format!("{}: {e}", sub.mailbox));
