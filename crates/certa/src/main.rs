@@ -73,6 +73,9 @@ enum Command {
     /// Files for INI-PEC and ReGIndE, ReGIndE's answers, what was sent when.
     #[command(subcommand)]
     Export(cmd::export::Command),
+    /// The Orders' registries as a whole: benchmark them.
+    #[command(subcommand)]
+    Registry(cmd::registry_bench::Command),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Member(command) => block_on(cmd::member::run(command)),
         Command::Compliance(command) => block_on(cmd::compliance::run(command)),
         Command::Export(command) => block_on(cmd::export::run(command)),
+        Command::Registry(command) => block_on(cmd::registry_bench::run(command)),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ use registry::roll::{Verdict, parse_roll};
 use registry::{Member, MemberStatus, TaxId};
 use serde::Serialize;
 use store::registry::{self as reg, MemberFilter, MemberRow, NewPec, StoredMember, StoredOrder, StoredPec, StoredStep};
+use store::sqlx::Acquire as _;
 
 use super::compliance::{diffide, restore};
 use super::mailbox::DataArgs;
@@ -247,7 +248,7 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
     let store = data.store().await?;
     let mut tx = store.begin().await?;
     let order = stored_order(&mut tx, order).await?;
-    let mut existing: HashMap<String, StoredMember> = reg::members(&mut tx, &order.code, MemberFilter::default())
+    let existing: HashMap<String, StoredMember> = reg::members(&mut tx, &order.code, MemberFilter::default())
         .await?
         .into_iter()
         .map(|m| (m.codice_fiscale.clone(), m))
@@ -261,6 +262,7 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
     let day_text = day.to_string();
     let total = roll.rows.len();
     let mut reports = Vec::with_capacity(total);
+    let mut new = Vec::with_capacity(NEW_AT_ONCE);
     for (i, r) in roll.rows.iter().enumerate() {
         if total >= 1000 && (i + 1) % 1000 == 0 {
             eprintln!("{}: {} of {total} rows", file.display(), i + 1);
@@ -292,10 +294,25 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
                 (m.id, "updated")
             }
             None => {
-                let id = reg::insert_member(&mut tx, &order.code, &row(member, &status, &data_json), now)
-                    .await
-                    .with_context(context)?;
-                (id, "imported")
+                new.push(NewMember {
+                    line: r.line,
+                    member,
+                    status,
+                    data: data_json,
+                    pec: accepted.pec.as_deref().map(pec_checks::normalise),
+                });
+                if new.len() == NEW_AT_ONCE {
+                    insert_new(&mut tx, &order.code, &new, &day_text, now).await?;
+                    new.clear();
+                }
+                reports.push(RowReport {
+                    line: r.line,
+                    codice_fiscale: Some(cf),
+                    outcome: "imported",
+                    reasons: Vec::new(),
+                    warnings: accepted.warnings.iter().map(|w| w.to_string()).collect(),
+                });
+                continue;
             }
         };
         if let Some(pec) = accepted.pec.as_deref().map(pec_checks::normalise)
@@ -308,22 +325,16 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
                 official: true,
                 warnings: "[]",
             };
-            reg::add_pec(&mut tx, id, &new, now).await.with_context(context)?;
+            if official.contains_key(&id) {
+                reg::add_pec(&mut tx, id, &new, now).await.with_context(context)?;
+            } else {
+                reg::add_first_pec(&mut tx, id, &new, now).await.with_context(context)?;
+            }
             official.insert(id, pec);
             if outcome == "unchanged" {
                 outcome = "updated";
             }
         }
-        existing.entry(cf.clone()).or_insert_with(|| StoredMember {
-            id,
-            order_code: order.code.clone(),
-            codice_fiscale: cf.clone(),
-            surname: member.surname.clone(),
-            status: status.clone(),
-            ctu: member.ctu,
-            data: data_json,
-            updated_at: now,
-        });
         reports.push(RowReport {
             line: r.line,
             codice_fiscale: Some(cf),
@@ -332,6 +343,7 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
             warnings: accepted.warnings.iter().map(|w| w.to_string()).collect(),
         });
     }
+    insert_new(&mut tx, &order.code, &new, &day_text, now).await?;
     tx.commit()
         .await
         .with_context(|| format!("{}: nothing was imported", file.display()))?;
@@ -360,6 +372,68 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
         println!("{imported} imported, {updated} updated, {unchanged} unchanged, {rejected} rejected");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A member new to the roll, written with others by [`insert_new`].
+struct NewMember<'a> {
+    line: u64,
+    member: &'a Member,
+    status: String,
+    data: String,
+    /// The official address, normalised.
+    pec: Option<String>,
+}
+
+fn imported_pec<'a>(address: &'a str, day: &'a str, channel: &'a str) -> NewPec<'a> {
+    NewPec {
+        address,
+        communicated_on: day,
+        channel,
+        official: true,
+        warnings: "[]",
+    }
+}
+
+/// New members written by one [`insert_new`].
+const NEW_AT_ONCE: usize = 10 * reg::BATCH;
+
+/// Writes new members with their addresses, [`reg::BATCH`] to a statement
+/// (`reg::insert_members`): a statement per member and per address made the
+/// import of 100 000 members take ~20 s, mostly waiting for round trips to the
+/// database (`certa registry bench`). A batch that fails is undone (a
+/// savepoint) and written again row by row, so that the error names the row.
+async fn insert_new(tx: &mut store::Tx, order: &str, batch: &[NewMember<'_>], day: &str, now: i64) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<MemberRow> = batch.iter().map(|n| row(n.member, &n.status, &n.data)).collect();
+    let channel = tag(&Channel::Import);
+    let mut savepoint = tx.begin().await?;
+    let written = async {
+        let ids = reg::insert_members(&mut savepoint, order, &rows, now).await?;
+        let pecs: Vec<(i64, NewPec)> = ids
+            .into_iter()
+            .zip(batch)
+            .filter_map(|(id, n)| Some((id, imported_pec(n.pec.as_deref()?, day, &channel))))
+            .collect();
+        reg::add_first_pecs(&mut savepoint, &pecs, now).await
+    }
+    .await;
+    if written.is_ok() {
+        savepoint.commit().await?;
+        return Ok(());
+    }
+    savepoint.rollback().await?;
+    for (n, r) in batch.iter().zip(&rows) {
+        let context = || format!("line {} ({})", n.line, r.codice_fiscale);
+        let id = reg::insert_member(tx, order, r, now).await.with_context(context)?;
+        if let Some(address) = n.pec.as_deref() {
+            let pec = imported_pec(address, day, &channel);
+            reg::add_first_pec(tx, id, &pec, now).await.with_context(context)?;
+        }
+    }
+    let lines = (batch[0].line, batch[batch.len() - 1].line);
+    written.with_context(|| format!("lines {}-{}", lines.0, lines.1))
 }
 
 async fn member_of(c: &mut store::Conn, order: &StoredOrder, cf: &str) -> Result<(StoredMember, Member)> {
