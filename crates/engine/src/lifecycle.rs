@@ -92,15 +92,44 @@ pub enum PaymentOutcome {
     OrderAlreadyPaid(Order),
 }
 
-/// The subscription JSON and the columns beside it.
-fn row_of(sub: &Subscription) -> Result<(String, String, String, Option<i64>)> {
-    let data = serde_json::to_string(sub).map_err(|e| Error::Invalid(format!("cannot encode a subscription: {e}")))?;
-    Ok((
-        state_name(&sub.state).to_string(),
-        sub.expiry.to_string(),
-        data,
-        sub.cancelled_at.map(store::millis),
-    ))
+/// A subscription as the store keeps it: its JSON and the columns beside it.
+struct Encoded {
+    state: &'static str,
+    expiry: String,
+    data: String,
+    cancelled_at: Option<i64>,
+}
+
+impl Encoded {
+    fn of(sub: &Subscription) -> Result<Encoded> {
+        Ok(Encoded {
+            state: state_name(&sub.state),
+            expiry: sub.expiry.to_string(),
+            data: serde_json::to_string(sub)
+                .map_err(|e| Error::Invalid(format!("cannot encode a subscription: {e}")))?,
+            cancelled_at: sub.cancelled_at.map(store::millis),
+        })
+    }
+
+    fn row<'a>(&'a self, sub: &'a Subscription) -> SubscriptionRow<'a> {
+        SubscriptionRow {
+            mailbox: &sub.mailbox,
+            convention: &sub.convention,
+            tax_id: sub.holder.tax_id.as_str(),
+            state: self.state,
+            expiry: &self.expiry,
+            cancelled_at: self.cancelled_at,
+            data: &self.data,
+        }
+    }
+}
+
+/// Writes `sub` over the stored `row` read at its version; a
+/// [`store::Error::Conflict`] when another writer changed it since.
+async fn save(c: &mut Conn, row: &StoredSubscription, sub: &Subscription, now_ms: i64) -> Result<()> {
+    let encoded = Encoded::of(sub)?;
+    lc::update_subscription(c, row.id, row.version, &encoded.row(sub), now_ms).await?;
+    Ok(())
 }
 
 pub fn state_name(state: &State) -> &'static str {
@@ -324,23 +353,13 @@ impl Engine {
             )
             .await?;
         }
-        let (state, expiry, data, cancelled_at) = row_of(&sub)?;
-        let update = SubscriptionRow {
-            mailbox: &row.mailbox,
-            convention: &sub.convention,
-            tax_id: sub.holder.tax_id.as_str(),
-            state: &state,
-            expiry: &expiry,
-            cancelled_at,
-            data: &data,
-        };
-        match lc::update_subscription(&mut tx, row.id, row.version, &update, now_ms).await {
-            Ok(_) => {}
-            Err(store::Error::Conflict(_)) => {
+        match save(&mut tx, row, &sub, now_ms).await {
+            Ok(()) => {}
+            Err(Error::Store(store::Error::Conflict(_))) => {
                 tx.rollback().await?;
                 return Ok(false);
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
         tx.commit().await?;
         for action in actions {
@@ -595,21 +614,8 @@ impl Engine {
         }
         let sub = lifecycle::subscription::activate(&conv, plan, &mailbox, holder, at, pricing)
             .map_err(|e| Error::Invalid(e.to_string()))?;
-        let (state, expiry, data, cancelled_at) = row_of(&sub)?;
-        let row = lc::insert_subscription(
-            &mut tx,
-            &SubscriptionRow {
-                mailbox: &mailbox,
-                convention: &conv.code,
-                tax_id: sub.holder.tax_id.as_str(),
-                state: &state,
-                expiry: &expiry,
-                cancelled_at,
-                data: &data,
-            },
-            store::millis(at),
-        )
-        .await?;
+        let encoded = Encoded::of(&sub)?;
+        let row = lc::insert_subscription(&mut tx, &encoded.row(&sub), store::millis(at)).await?;
         if let Some(p) = conv.plan(&sub.plan) {
             mailboxes::set_quota(&mut tx, &mailbox, p.quota_bytes as i64).await?;
         }
@@ -620,7 +626,7 @@ impl Engine {
             Some(row.id),
             &mailbox,
             "activated",
-            &format!("convention {} plan {} expiry {expiry}", conv.code, sub.plan),
+            &format!("convention {} plan {} expiry {}", conv.code, sub.plan, sub.expiry),
         )
         .await?;
         tx.commit().await?;
@@ -726,23 +732,7 @@ impl Engine {
         let paid_at = store::instant(p.paid_at);
         let renewed = lifecycle::subscription::renew(&sub, &conv, &paid.plan, paid_at)
             .map_err(|e| Error::Invalid(e.to_string()))?;
-        let (state, expiry, data, cancelled_at) = row_of(&renewed)?;
-        lc::update_subscription(
-            &mut tx,
-            row.id,
-            row.version,
-            &SubscriptionRow {
-                mailbox: &row.mailbox,
-                convention: &renewed.convention,
-                tax_id: renewed.holder.tax_id.as_str(),
-                state: &state,
-                expiry: &expiry,
-                cancelled_at,
-                data: &data,
-            },
-            store::millis(now),
-        )
-        .await?;
+        save(&mut tx, &row, &renewed, store::millis(now)).await?;
         lc::log(
             &mut tx,
             store::millis(now),
@@ -750,8 +740,8 @@ impl Engine {
             &row.mailbox,
             "paid",
             &format!(
-                "{} by {} ({}, {} cents): expiry {} -> {expiry}",
-                paid.id, p.source, p.payment_id, p.amount_cents, sub.expiry
+                "{} by {} ({}, {} cents): expiry {} -> {}",
+                paid.id, p.source, p.payment_id, p.amount_cents, sub.expiry, renewed.expiry
             ),
         )
         .await?;
@@ -785,23 +775,7 @@ impl Engine {
             .map_err(Error::Invalid)?;
         let first = sub.cancelled_at.is_none();
         let cancelled = lifecycle::subscription::cancel(&sub, legal_time).map_err(|e| Error::Invalid(e.to_string()))?;
-        let (state, expiry, data, cancelled_at) = row_of(&cancelled)?;
-        lc::update_subscription(
-            &mut tx,
-            row.id,
-            row.version,
-            &SubscriptionRow {
-                mailbox: &row.mailbox,
-                convention: &cancelled.convention,
-                tax_id: cancelled.holder.tax_id.as_str(),
-                state: &state,
-                expiry: &expiry,
-                cancelled_at,
-                data: &data,
-            },
-            store::millis(now),
-        )
-        .await?;
+        save(&mut tx, &row, &cancelled, store::millis(now)).await?;
         lc::cancel_open_orders(&mut tx, row.id).await?;
         lc::log(
             &mut tx,
