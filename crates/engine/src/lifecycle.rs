@@ -420,6 +420,25 @@ impl Engine {
                     Action::Close { .. } => Topic::Closed,
                     _ => Topic::ServiceEnded,
                 };
+                // The box can no longer receive: a member who communicated it to their
+                // Order (on this installation) no longer has a valid PEC.
+                let day = at.with_timezone(&conv.time_zone).date_naive();
+                let why = match action {
+                    Action::Close { .. } => "closed for non-payment",
+                    _ => "service ended at expiry",
+                };
+                let flag = format!("mailbox {} of this provider {why} on {day}", sub.mailbox);
+                for (_, order, cf) in store::registry::flag_address(tx, &sub.mailbox, &flag).await? {
+                    lc::log(
+                        tx,
+                        now_ms,
+                        Some(row.id),
+                        &row.mailbox,
+                        "registry-flagged",
+                        &format!("{order} {cf}"),
+                    )
+                    .await?;
+                }
                 let retention = plan.map_or(0, |p| p.retention_days);
                 let deletion = at
                     .with_timezone(&conv.time_zone)

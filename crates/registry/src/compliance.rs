@@ -22,7 +22,9 @@
 //! - only enrolled members (active or suspended) are bound; a member
 //!   suspended for another reason still gets the diffida;
 //! - a valid PEC with a diffida still open means restoration, whenever the
-//!   address was communicated: the cycle is closed, and lifted if it led to a suspension.
+//!   address was communicated: the cycle is closed, and lifted if it led to a suspension;
+//! - a diffida sent by PEC that was not delivered (a non-delivery notice) is
+//!   void: it opens no term, and the next one to that address goes by letter.
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,9 @@ pub struct Diffida {
     pub suspended_on: Option<NaiveDate>,
     /// The day the cycle was closed (address communicated, suspension lifted).
     pub closed_on: Option<NaiveDate>,
+    /// Sent by PEC and not delivered: void.
+    #[serde(default)]
+    pub undelivered: bool,
 }
 
 impl Diffida {
@@ -119,7 +124,7 @@ pub fn assess(input: &MemberCompliance<'_>, today: NaiveDate) -> Compliance {
     let open = input
         .diffide
         .iter()
-        .filter(|d| d.closed_on.is_none() && d.sent_on <= today)
+        .filter(|d| d.closed_on.is_none() && !d.undelivered && d.sent_on <= today)
         .max_by_key(|d| d.sent_on);
     let valid = input.pec.filter(|p| p.valid);
     match (valid, open) {
@@ -130,9 +135,10 @@ pub fn assess(input: &MemberCompliance<'_>, today: NaiveDate) -> Compliance {
         },
         (Some(_), None) => Compliance::Compliant,
         (None, None) => Compliance::DiffidaDue {
-            channel: input
-                .pec
-                .map_or(DiffidaChannel::Letter, |p| DiffidaChannel::Pec(p.address.clone())),
+            channel: match input.pec {
+                Some(p) if !bounced(input.diffide, &p.address) => DiffidaChannel::Pec(p.address.clone()),
+                _ => DiffidaChannel::Letter,
+            },
         },
         (None, Some(d)) => match d.suspended_on {
             Some(since) => Compliance::Suspended { since },
@@ -146,6 +152,13 @@ pub fn assess(input: &MemberCompliance<'_>, today: NaiveDate) -> Compliance {
             },
         },
     }
+}
+
+/// A diffida sent by PEC to `address` was not delivered.
+fn bounced(diffide: &[Diffida], address: &str) -> bool {
+    diffide
+        .iter()
+        .any(|d| d.undelivered && matches!(&d.channel, DiffidaChannel::Pec(a) if a.eq_ignore_ascii_case(address)))
 }
 
 /// The roll's compliance on a day, each list sorted by codice fiscale.

@@ -79,6 +79,7 @@ fn diffida(sent_on: chrono::NaiveDate, received_on: Option<chrono::NaiveDate>, c
         protocol: Some("2025/1234".into()),
         suspended_on: None,
         closed_on: None,
+        undelivered: false,
     }
 }
 
@@ -192,4 +193,43 @@ fn the_term_runs_from_sending_when_receipt_is_unknown() {
         roll.assess(BIANCHI, (2025, 1, 30)),
         Compliance::DiffidaDue { .. }
     ));
+}
+
+#[test]
+fn a_diffida_by_pec_that_was_not_delivered_is_void_and_the_next_goes_by_letter() {
+    let mut roll = Roll::new();
+    let address = "nicolo.conte@pec.it";
+    let mut sent = diffida(date(2025, 6, 3), None, DiffidaChannel::Pec(address.into()));
+    sent.undelivered = true;
+    roll.diffide[CONTE].push(sent);
+    // No term runs from a diffida that never arrived: a new one is due, by letter.
+    assert_eq!(
+        roll.assess(CONTE, (2025, 6, 4)),
+        Compliance::DiffidaDue {
+            channel: DiffidaChannel::Letter
+        }
+    );
+    assert!(roll.report((2025, 8, 1)).to_suspend.is_empty());
+    // A new address communicated later is written to by PEC again.
+    roll.pecs[CONTE] = Some(pec("conte.nicolo@pec.it", date(2025, 6, 10), false));
+    assert_eq!(
+        roll.assess(CONTE, (2025, 6, 11)),
+        Compliance::DiffidaDue {
+            channel: DiffidaChannel::Pec("conte.nicolo@pec.it".into())
+        }
+    );
+    // The letter opens the term as usual.
+    roll.pecs[CONTE] = None;
+    roll.diffide[CONTE].push(diffida(
+        date(2025, 6, 12),
+        Some(date(2025, 6, 14)),
+        DiffidaChannel::Letter,
+    ));
+    assert_eq!(
+        roll.assess(CONTE, (2025, 6, 20)),
+        Compliance::Warned {
+            sent_on: date(2025, 6, 12),
+            deadline: date(2025, 7, 14)
+        }
+    );
 }

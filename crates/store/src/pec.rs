@@ -252,3 +252,19 @@ pub async fn sent_by(c: &mut Conn, sender: &str) -> Result<Vec<String>> {
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The PEC message `sender` sent with Message-ID `msgid`, if any: a sender that
+/// gives its messages deterministic Message-IDs (the Order's diffide) finds out
+/// whether one was already accepted before a crash, instead of sending it twice.
+pub async fn sent_with_msgid(c: &mut Conn, sender: &str, msgid: &str) -> Result<Option<PecMessage>> {
+    let row: Option<PecRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        pec_columns!(),
+        " FROM pec_messages WHERE sender = $1 AND msgid = $2 ORDER BY id LIMIT 1"
+    ))
+    .bind(sender.to_ascii_lowercase())
+    .bind(msgid)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.map(pec))
+}

@@ -287,6 +287,9 @@ pub struct StoredPec {
     /// The registry crate's `PecWarning`s, as a JSON array.
     pub warnings: String,
     pub recorded_at: i64,
+    /// Why the address was found unusable after it was communicated (a mailbox of
+    /// this installation closed, a diffida not delivered), when it was.
+    pub flag: Option<String>,
 }
 
 /// An address as communicated.
@@ -297,12 +300,26 @@ pub struct NewPec<'a> {
     pub channel: &'a str,
     pub official: bool,
     pub warnings: &'a str,
+    /// Known unusable from the start (a closed mailbox of this installation): not valid, and why.
+    pub flag: Option<&'a str>,
 }
 
-type PecTuple = (i64, i64, String, String, String, i64, Option<String>, i64, String, i64);
+type PecTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    Option<String>,
+);
 macro_rules! pec_columns {
     () => {
-        "p.id, p.member_id, p.address, p.communicated_on, p.channel, p.official, p.superseded_on, p.valid, p.warnings, p.recorded_at"
+        "p.id, p.member_id, p.address, p.communicated_on, p.channel, p.official, p.superseded_on, p.valid, p.warnings, p.recorded_at, p.flag"
     };
 }
 
@@ -318,6 +335,7 @@ fn to_pec(r: PecTuple) -> StoredPec {
         valid: r.7 != 0,
         warnings: r.8,
         recorded_at: r.9,
+        flag: r.10,
     }
 }
 
@@ -342,16 +360,18 @@ pub async fn add_pec(c: &mut Conn, member_id: i64, pec: &NewPec<'_>, now: i64) -
 /// still refused, by the `registry_pec_official` index.
 pub async fn add_first_pec(c: &mut Conn, member_id: i64, pec: &NewPec<'_>, now: i64) -> Result<i64> {
     let id: (i64,) = sqlx::query_as(
-        "INSERT INTO registry_pec (member_id, address, communicated_on, channel, official, valid, warnings, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
+        "INSERT INTO registry_pec (member_id, address, communicated_on, channel, official, valid, warnings, recorded_at, flag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(member_id)
     .bind(pec.address)
     .bind(pec.communicated_on)
     .bind(pec.channel)
     .bind(i64::from(pec.official))
+    .bind(i64::from(pec.flag.is_none()))
     .bind(pec.warnings)
     .bind(now)
+    .bind(pec.flag)
     .fetch_one(c)
     .await?;
     Ok(id.0)
@@ -362,9 +382,9 @@ pub async fn add_first_pec(c: &mut Conn, member_id: i64, pec: &NewPec<'_>, now: 
 pub async fn add_first_pecs(c: &mut Conn, pecs: &[(i64, NewPec<'_>)], now: i64) -> Result<()> {
     for chunk in pecs.chunks(BATCH) {
         let sql = format!(
-            "INSERT INTO registry_pec (member_id, address, communicated_on, channel, official, valid, warnings, recorded_at)
+            "INSERT INTO registry_pec (member_id, address, communicated_on, channel, official, valid, warnings, recorded_at, flag)
              VALUES {}",
-            values(chunk.len(), 8)
+            values(chunk.len(), 9)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (member_id, pec) in chunk {
@@ -374,9 +394,10 @@ pub async fn add_first_pecs(c: &mut Conn, pecs: &[(i64, NewPec<'_>)], now: i64) 
                 .bind(pec.communicated_on)
                 .bind(pec.channel)
                 .bind(i64::from(pec.official))
-                .bind(1_i64)
+                .bind(i64::from(pec.flag.is_none()))
                 .bind(pec.warnings)
-                .bind(now);
+                .bind(now)
+                .bind(pec.flag);
         }
         query.execute(&mut *c).await?;
     }
@@ -391,6 +412,27 @@ pub async fn set_pec_valid(c: &mut Conn, pec_id: i64, valid: bool) -> Result<()>
         .execute(c)
         .await?;
     Ok(())
+}
+
+/// Marks an official address not valid, with why: a mailbox of this installation
+/// that closed, a diffida that could not be delivered. Every member (of any Order)
+/// whose official address it is: `(member id, order, codice fiscale)`.
+pub async fn flag_address(c: &mut Conn, address: &str, flag: &str) -> Result<Vec<(i64, String, String)>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT m.id, m.order_code, m.codice_fiscale FROM registry_pec p JOIN registry_members m ON m.id = p.member_id
+         WHERE LOWER(p.address) = $1 AND p.official = 1 ORDER BY m.id",
+    )
+    .bind(address.trim().to_lowercase())
+    .fetch_all(&mut *c)
+    .await?;
+    if !rows.is_empty() {
+        sqlx::query("UPDATE registry_pec SET valid = 0, flag = $1 WHERE LOWER(address) = $2 AND official = 1")
+            .bind(flag)
+            .bind(address.trim().to_lowercase())
+            .execute(c)
+            .await?;
+    }
+    Ok(rows)
 }
 
 /// Every address of a member, oldest first.
@@ -433,14 +475,27 @@ pub async fn official_owners(c: &mut Conn, address: &str) -> Result<Vec<String>>
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Every official address of every Order's members, with the member's codice
+/// fiscale: the book an import checks shared addresses against.
+pub async fn all_official_addresses(c: &mut Conn) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT LOWER(p.address), m.codice_fiscale FROM registry_pec p JOIN registry_members m ON m.id = p.member_id
+         WHERE p.official = 1",
+    )
+    .fetch_all(c)
+    .await?)
+}
+
 /// The compliance steps of the PEC duty.
-pub const STEP_KINDS: [&str; 6] = [
+pub const STEP_KINDS: [&str; 8] = [
     "warned",
     "letter",
     "deadline",
     "suspension-listed",
     "suspended",
     "restored",
+    "received",
+    "undelivered",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -451,10 +506,12 @@ pub struct StoredStep {
     pub kind: String,
     pub on_date: String,
     pub detail: String,
+    /// The PEC that carried the step (its identificativo), when sent by this installation.
+    pub message: Option<String>,
     pub recorded_at: i64,
 }
 
-type StepTuple = (i64, i64, String, String, String, i64);
+type StepTuple = (i64, i64, String, String, String, Option<String>, i64);
 
 fn to_step(r: StepTuple) -> StoredStep {
     StoredStep {
@@ -463,11 +520,25 @@ fn to_step(r: StepTuple) -> StoredStep {
         kind: r.2,
         on_date: r.3,
         detail: r.4,
-        recorded_at: r.5,
+        message: r.5,
+        recorded_at: r.6,
     }
 }
 
 pub async fn add_step(c: &mut Conn, member_id: i64, kind: &str, on_date: &str, detail: &str, now: i64) -> Result<i64> {
+    add_message_step(c, member_id, kind, on_date, detail, None, now).await
+}
+
+/// [`add_step`] naming the PEC that carried it (its identificativo).
+pub async fn add_message_step(
+    c: &mut Conn,
+    member_id: i64,
+    kind: &str,
+    on_date: &str,
+    detail: &str,
+    message: Option<&str>,
+    now: i64,
+) -> Result<i64> {
     if !STEP_KINDS.contains(&kind) {
         return Err(Error::Invalid(format!(
             "unknown compliance step {kind:?}: one of {}",
@@ -475,13 +546,14 @@ pub async fn add_step(c: &mut Conn, member_id: i64, kind: &str, on_date: &str, d
         )));
     }
     let id: (i64,) = sqlx::query_as(
-        "INSERT INTO registry_compliance (member_id, kind, on_date, detail, recorded_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO registry_compliance (member_id, kind, on_date, detail, message, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(member_id)
     .bind(kind)
     .bind(on_date)
     .bind(detail)
+    .bind(message)
     .bind(now)
     .fetch_one(c)
     .await?;
@@ -491,7 +563,7 @@ pub async fn add_step(c: &mut Conn, member_id: i64, kind: &str, on_date: &str, d
 /// A member's steps, in the order they happened.
 pub async fn steps(c: &mut Conn, member_id: i64) -> Result<Vec<StoredStep>> {
     let rows: Vec<StepTuple> = sqlx::query_as(
-        "SELECT id, member_id, kind, on_date, detail, recorded_at FROM registry_compliance
+        "SELECT id, member_id, kind, on_date, detail, message, recorded_at FROM registry_compliance
          WHERE member_id = $1 ORDER BY on_date, id",
     )
     .bind(member_id)
@@ -503,8 +575,25 @@ pub async fn steps(c: &mut Conn, member_id: i64) -> Result<Vec<StoredStep>> {
 /// Every step of the Order's members, by member, in the order they happened.
 pub async fn order_steps(c: &mut Conn, order_code: &str) -> Result<Vec<StoredStep>> {
     let rows: Vec<StepTuple> = sqlx::query_as(
-        "SELECT s.id, s.member_id, s.kind, s.on_date, s.detail, s.recorded_at FROM registry_compliance s
+        "SELECT s.id, s.member_id, s.kind, s.on_date, s.detail, s.message, s.recorded_at FROM registry_compliance s
          JOIN registry_members m ON m.id = s.member_id WHERE m.order_code = $1 ORDER BY s.member_id, s.on_date, s.id",
+    )
+    .bind(order_code)
+    .fetch_all(c)
+    .await?;
+    Ok(rows.into_iter().map(to_step).collect())
+}
+
+/// The diffide of the Order sent by PEC through this installation whose outcome
+/// (a `received` or `undelivered` step naming the same message) is not recorded yet.
+pub async fn pending_deliveries(c: &mut Conn, order_code: &str) -> Result<Vec<StoredStep>> {
+    let rows: Vec<StepTuple> = sqlx::query_as(
+        "SELECT s.id, s.member_id, s.kind, s.on_date, s.detail, s.message, s.recorded_at FROM registry_compliance s
+         JOIN registry_members m ON m.id = s.member_id
+         WHERE m.order_code = $1 AND s.kind = 'warned' AND s.message IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM registry_compliance o
+                           WHERE o.message = s.message AND o.kind IN ('received', 'undelivered'))
+         ORDER BY s.id",
     )
     .bind(order_code)
     .fetch_all(c)
@@ -627,12 +716,14 @@ pub struct RegindeExport {
     #[serde(skip)]
     pub subjects: String,
     pub created_at: i64,
+    /// The PEC that carried it to the Ministry (its identificativo), when sent by this installation.
+    pub message: Option<String>,
 }
 
-type RegindeTuple = (i64, String, String, i64, String, String, i64);
+type RegindeTuple = (i64, String, String, i64, String, String, i64, Option<String>);
 macro_rules! reginde_columns {
     () => {
-        "id, order_code, month, whole, xml, subjects, created_at"
+        "id, order_code, month, whole, xml, subjects, created_at, message"
     };
 }
 
@@ -645,6 +736,7 @@ fn to_reginde(r: RegindeTuple) -> RegindeExport {
         xml: r.4,
         subjects: r.5,
         created_at: r.6,
+        message: r.7,
     }
 }
 
@@ -663,6 +755,16 @@ pub async fn record_reginde(c: &mut Conn, e: &RegindeExport) -> Result<i64> {
     .fetch_one(c)
     .await?;
     Ok(id.0)
+}
+
+/// Records the PEC that carried communication `id` to the Ministry.
+pub async fn set_reginde_message(c: &mut Conn, id: i64, identificativo: &str) -> Result<()> {
+    sqlx::query("UPDATE registry_reginde_exports SET message = $1 WHERE id = $2")
+        .bind(identificativo)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
 }
 
 pub async fn last_reginde(c: &mut Conn, order_code: &str) -> Result<Option<RegindeExport>> {

@@ -131,6 +131,7 @@ async fn one_official_pec_at_a_time_and_the_history_is_kept() {
             channel: "pec",
             official,
             warnings: "[]",
+            flag: None,
         };
         reg::add_pec(&mut tx, id, &pec("mario@pec.it", "2025-01-10", true), NOW)
             .await
@@ -157,6 +158,21 @@ async fn one_official_pec_at_a_time_and_the_history_is_kept() {
         );
         reg::set_pec_valid(&mut c, third, false).await.unwrap();
         assert!(!reg::official_pecs(&mut c, "A").await.unwrap()[0].valid);
+        reg::set_pec_valid(&mut c, third, true).await.unwrap();
+        // A mailbox that closed is flagged on whoever made it their official address,
+        // and only there: the superseded address of before is left alone.
+        assert!(reg::flag_address(&mut c, "mario@pec.it", "closed").await.unwrap().is_empty());
+        let flagged = reg::flag_address(&mut c, "MARIO.ROSSI@legalmail.it", "mailbox closed on 2025-04-01")
+            .await
+            .unwrap();
+        assert_eq!(flagged, [(id, "A".to_string(), "RSSMRA80A01H501U".to_string())]);
+        let official = &reg::official_pecs(&mut c, "A").await.unwrap()[0];
+        assert!(!official.valid);
+        assert_eq!(official.flag.as_deref(), Some("mailbox closed on 2025-04-01"));
+        assert_eq!(
+            reg::all_official_addresses(&mut c).await.unwrap(),
+            [("mario.rossi@legalmail.it".to_string(), "RSSMRA80A01H501U".to_string())]
+        );
         // The database itself refuses a second official address.
         let raw = sqlx::query("UPDATE registry_pec SET official = 1 WHERE member_id = $1")
             .bind(id)
@@ -196,6 +212,21 @@ async fn compliance_steps_are_dated_and_kept_in_order() {
             .collect();
         assert_eq!(kinds, ["letter", "suspended", "restored"]);
         assert_eq!(reg::order_steps(&mut c, "A").await.unwrap().len(), 3);
+
+        // A diffida sent by PEC waits for its outcome until a step names the same message.
+        reg::add_message_step(&mut c, id, "warned", "2025-04-01", "m@pec.it", Some("opec.9@x"), NOW)
+            .await
+            .unwrap();
+        let pending = reg::pending_deliveries(&mut c, "A").await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].message.as_deref(), Some("opec.9@x"));
+        reg::add_message_step(&mut c, id, "received", "2025-04-02", "m@pec.it", Some("opec.9@x"), NOW)
+            .await
+            .unwrap();
+        assert!(reg::pending_deliveries(&mut c, "A").await.unwrap().is_empty());
+        reg::add_step(&mut c, id, "undelivered", "2025-04-02", "", NOW)
+            .await
+            .unwrap();
         assert!(reg::order_steps(&mut c, "B").await.unwrap().is_empty());
     })
     .await;
@@ -246,11 +277,15 @@ async fn exports_keep_what_was_sent_and_no_changes_days() {
                 xml: format!("<x>{month}</x>"),
                 subjects: "{}".into(),
                 created_at: NOW,
+                message: None,
             };
             reg::record_reginde(&mut c, &e).await.unwrap();
         }
         let last = reg::last_reginde(&mut c, "A").await.unwrap().unwrap();
         assert_eq!((last.month.as_str(), last.whole), ("2025-06", false));
+        reg::set_reginde_message(&mut c, last.id, "opec.2@pec.it").await.unwrap();
+        let last = reg::last_reginde(&mut c, "A").await.unwrap().unwrap();
+        assert_eq!(last.message.as_deref(), Some("opec.2@pec.it"));
         assert_eq!(reg::reginde_exports(&mut c, "A").await.unwrap().len(), 2);
 
         let esito = StoredEsito {

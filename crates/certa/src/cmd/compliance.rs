@@ -7,20 +7,35 @@
 //! The steps: `warned` (by PEC, detail the address) and `letter` open a cycle;
 //! `suspension-listed` records the day the member appeared on the list to
 //! suspend; `suspended` the Order's act (`due --suspend`); `restored` closes it.
+//!
+//! When the Order's PEC is a mailbox of this installation, `warn` sends each
+//! diffida as a real PEC through the engine (from the Order's mailbox, one
+//! message per member, with a Message-ID that makes a campaign interrupted by a
+//! crash resumable without sending anything twice), and the `warned` step names
+//! the message. What became of it is read from the provider's own records by
+//! the next `report`, `warn` or `due`: `received` on the day it was delivered
+//! (the 30 days run from there) or `undelivered` (a non-delivery notice: the
+//! diffida is void, the address is flagged as not valid, and the next diffida
+//! goes by letter).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
+use engine::access::Submission;
 use registry::compliance::{self, Compliance, Diffida, DiffidaChannel, MemberCompliance, Report};
 use registry::{Member, MemberStatus};
+use store::pec::RecipientState;
+use store::registry::StoredOrder;
 use store::registry::{self as reg, StoredMember, StoredStep};
 
 use super::mailbox::DataArgs;
 use super::member::{Roll, official, row, tag, today};
+use super::order::stored_order;
+use crate::provider::Provider;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -37,13 +52,17 @@ pub enum Command {
         data: DataArgs,
     },
     /// The warning campaign: every member due a diffida gets one, by PEC to the address
-    /// on file (texts written to --messages) or by letter (written to --letters).
+    /// on file or by letter (written to --letters). The PEC goes through this
+    /// installation from the Order's mailbox when it is one of its mailboxes;
+    /// with --messages the texts are written there instead, for the Order to send.
     Warn {
         #[arg(long)]
         order: String,
+        /// The campaign's day (default today); a diffida sent through this
+        /// installation is dated by its acceptance, so only today.
         #[arg(long)]
         date: Option<NaiveDate>,
-        /// Where to write the PEC messages' texts.
+        /// Write the PEC messages' texts to this file instead of sending them.
         #[arg(long)]
         messages: Option<PathBuf>,
         /// Where to write the printable letters, for members without any PEC.
@@ -75,9 +94,22 @@ fn day(text: &str) -> Result<NaiveDate> {
 /// The diffide a member's steps record.
 pub fn diffide(steps: &[StoredStep]) -> Result<Vec<Diffida>> {
     let mut out: Vec<Diffida> = Vec::new();
+    // The message that carried each diffida, beside `out`.
+    let mut messages: Vec<Option<&str>> = Vec::new();
     for s in steps {
         let on = day(&s.on_date)?;
-        let open = out.iter_mut().rev().find(|d| d.closed_on.is_none());
+        if matches!(s.kind.as_str(), "received" | "undelivered") {
+            let sent = messages.iter().rposition(|m| m.is_some() && *m == s.message.as_deref());
+            if let Some(d) = sent.map(|i| &mut out[i]) {
+                if s.kind == "received" {
+                    d.received_on = Some(on);
+                } else {
+                    d.undelivered = true;
+                }
+            }
+            continue;
+        }
+        let open = out.iter_mut().rev().find(|d| d.closed_on.is_none() && !d.undelivered);
         match s.kind.as_str() {
             "warned" | "letter" => out.push(Diffida {
                 sent_on: on,
@@ -90,6 +122,7 @@ pub fn diffide(steps: &[StoredStep]) -> Result<Vec<Diffida>> {
                 protocol: None,
                 suspended_on: None,
                 closed_on: None,
+                undelivered: false,
             }),
             "suspended" => {
                 if let Some(d) = open {
@@ -103,8 +136,62 @@ pub fn diffide(steps: &[StoredStep]) -> Result<Vec<Diffida>> {
             }
             _ => {}
         }
+        if matches!(s.kind.as_str(), "warned" | "letter") {
+            messages.push(s.message.as_deref());
+        }
     }
     Ok(out)
+}
+
+/// The outcome of the Order's diffide sent through this installation, from the
+/// provider's records of the messages: a `received` step on the day (in Italy)
+/// the delivery receipt was issued or received, or an `undelivered` one on the
+/// day of the non-delivery notice, which also flags the address as not valid.
+/// Messages still under way are left for a later run. The number recorded.
+pub async fn record_deliveries(c: &mut store::Conn, order_code: &str, now: i64) -> Result<usize> {
+    let mut recorded = 0;
+    for step in reg::pending_deliveries(c, order_code).await? {
+        let Some(identificativo) = step.message.as_deref() else {
+            continue;
+        };
+        let Some(message) = store::pec::by_identificativo(c, identificativo).await? else {
+            continue;
+        };
+        let recipients = store::pec::recipients(c, message.id).await?;
+        let Some(r) = recipients.iter().find(|r| r.address.eq_ignore_ascii_case(&step.detail)) else {
+            continue;
+        };
+        let on = chrono::DateTime::from_timestamp_millis(r.updated_at)
+            .map(|t| t.with_timezone(&chrono_tz::Europe::Rome).date_naive())
+            .with_context(|| format!("bad time {} in the database", r.updated_at))?
+            .to_string();
+        match r.state {
+            RecipientState::Delivered => {
+                reg::add_message_step(
+                    c,
+                    step.member_id,
+                    "received",
+                    &on,
+                    &r.address,
+                    Some(identificativo),
+                    now,
+                )
+                .await?;
+            }
+            RecipientState::Failed => {
+                let why = r.detail.as_deref().unwrap_or("non-delivery notice");
+                reg::add_message_step(c, step.member_id, "undelivered", &on, why, Some(identificativo), now).await?;
+                let flag = format!(
+                    "the diffida of {} ({identificativo}) was not delivered: {why}",
+                    step.on_date
+                );
+                reg::flag_address(c, &r.address, &flag).await?;
+            }
+            _ => continue,
+        }
+        recorded += 1;
+    }
+    Ok(recorded)
 }
 
 /// After a member communicated `address`: closes an open cycle, and lifts a
@@ -176,7 +263,10 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
         } => {
             let on = date.unwrap_or_else(today);
             let store = data.store().await?;
-            let roll = Roll::load(&mut *store.conn().await?, &order).await?;
+            let mut c = store.conn().await?;
+            let code = stored_order(&mut c, &order).await?.code;
+            record_deliveries(&mut c, &code, store::millis(chrono::Utc::now())).await?;
+            let roll = Roll::load(&mut c, &order).await?;
             let (report, _) = assess(&roll, on)?;
             if json {
                 println!(
@@ -193,50 +283,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             messages,
             letters,
             data,
-        } => {
-            let on = date.unwrap_or_else(today);
-            let store = data.store().await?;
-            let mut tx = store.begin().await?;
-            let roll = Roll::load(&mut tx, &order).await?;
-            let (report, by_cf) = assess(&roll, on)?;
-            let by_letter = report.diffida_due.iter().any(|(_, c)| *c == DiffidaChannel::Letter);
-            if by_letter && letters.is_none() {
-                bail!("--letters: some members have no PEC and must be warned by letter: give a file to write them to");
-            }
-            let now = store::millis(chrono::Utc::now());
-            let (mut pec_texts, mut letter_texts) = (String::new(), String::new());
-            let (mut sent, mut written) = (0, 0);
-            for (cf, channel) in &report.diffida_due {
-                let (stored, member) = &by_cf[cf.as_str()];
-                let text = diffida_text(&roll.order.name, member, on);
-                match channel {
-                    DiffidaChannel::Pec(address) => {
-                        reg::add_step(&mut tx, stored.id, "warned", &on.to_string(), address, now).await?;
-                        let _ = write!(
-                            pec_texts,
-                            "To: {address}\nSubject: Diffida ad adempiere: comunicazione del domicilio digitale\n\n{text}\n\n"
-                        );
-                        sent += 1;
-                    }
-                    DiffidaChannel::Letter => {
-                        reg::add_step(&mut tx, stored.id, "letter", &on.to_string(), "raccomandata A/R", now).await?;
-                        let _ = write!(letter_texts, "{}\n\n{text}\n\x0c\n", letter_head(member));
-                        written += 1;
-                    }
-                }
-            }
-            if let Some(path) = &messages {
-                std::fs::write(path, &pec_texts)
-                    .with_context(|| format!("--messages: cannot write {}", path.display()))?;
-            }
-            if let Some(path) = &letters {
-                std::fs::write(path, &letter_texts)
-                    .with_context(|| format!("--letters: cannot write {}", path.display()))?;
-            }
-            tx.commit().await?;
-            store.close().await;
-            println!("{}: {sent} warned by PEC, {written} by letter on {on}", roll.order.code);
-        }
+        } => return warn(&order, date, messages.as_deref(), letters.as_deref(), &data).await,
         Command::Due {
             order,
             date,
@@ -247,9 +294,11 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             let on = date.unwrap_or_else(today);
             let store = data.store().await?;
             let mut tx = store.begin().await?;
+            let now = store::millis(chrono::Utc::now());
+            let code = stored_order(&mut tx, &order).await?.code;
+            record_deliveries(&mut tx, &code, now).await?;
             let roll = Roll::load(&mut tx, &order).await?;
             let (report, by_cf) = assess(&roll, on)?;
-            let now = store::millis(chrono::Utc::now());
             for (cf, deadline) in &report.to_suspend {
                 let (stored, member) = &by_cf[cf.as_str()];
                 let steps = roll.steps.get(&stored.id).map_or(&[][..], Vec::as_slice);
@@ -296,6 +345,182 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One diffida to send by PEC.
+struct ByPec<'a> {
+    stored: &'a StoredMember,
+    member: &'a Member,
+    address: &'a str,
+}
+
+/// `compliance warn`: letters (and, with `--messages`, the PEC texts) are written
+/// and their steps recorded in one transaction; then each PEC goes through the
+/// engine and its step is recorded as soon as it is accepted, so an interrupted
+/// campaign keeps what was sent and goes on from there when run again.
+async fn warn(
+    order: &str,
+    date: Option<NaiveDate>,
+    messages: Option<&Path>,
+    letters: Option<&Path>,
+    data: &DataArgs,
+) -> Result<ExitCode> {
+    let on = date.unwrap_or_else(today);
+    let store = data.store().await?;
+    let now = store::millis(chrono::Utc::now());
+    let mut tx = store.begin().await?;
+    let code = stored_order(&mut tx, order).await?.code;
+    record_deliveries(&mut tx, &code, now).await?;
+    let roll = Roll::load(&mut tx, order).await?;
+    let (report, by_cf) = assess(&roll, on)?;
+    let mut by_pec = Vec::new();
+    let mut by_letter = Vec::new();
+    for (cf, channel) in &report.diffida_due {
+        let (stored, member) = &by_cf[cf.as_str()];
+        match channel {
+            DiffidaChannel::Pec(address) => by_pec.push(ByPec {
+                stored,
+                member,
+                address,
+            }),
+            DiffidaChannel::Letter => by_letter.push((stored, member)),
+        }
+    }
+    if !by_letter.is_empty() && letters.is_none() {
+        bail!("--letters: some members have no PEC and must be warned by letter: give a file to write them to");
+    }
+    let order_pec = roll.order.pec.to_ascii_lowercase();
+    let through_engine = !by_pec.is_empty() && messages.is_none();
+    if through_engine {
+        match store::mailboxes::get(&mut tx, &order_pec).await? {
+            None => bail!(
+                "the Order's PEC {order_pec} is not a mailbox of this installation: give --messages FILE \
+                 to write the diffide there, for the Order to send them"
+            ),
+            Some(m) if m.status != store::mailboxes::Status::Active => bail!(
+                "the Order's mailbox {order_pec} is {}: it cannot send the diffide (or give --messages FILE)",
+                m.status.as_str()
+            ),
+            Some(_) => {}
+        }
+        if on != today() {
+            bail!(
+                "--date {on}: a diffida sent by PEC is dated by its acceptance, today ({}); \
+                 give --messages FILE to write the texts instead",
+                today()
+            );
+        }
+    }
+
+    let mut letter_texts = String::new();
+    for (stored, member) in &by_letter {
+        reg::add_step(&mut tx, stored.id, "letter", &on.to_string(), "raccomandata A/R", now).await?;
+        let text = diffida_text(&roll.order.name, member, on);
+        let _ = write!(letter_texts, "{}\n\n{text}\n\x0c\n", letter_head(member));
+    }
+    if let Some(path) = letters {
+        std::fs::write(path, &letter_texts).with_context(|| format!("--letters: cannot write {}", path.display()))?;
+    }
+    if let Some(path) = messages {
+        let mut pec_texts = String::new();
+        for p in &by_pec {
+            reg::add_step(&mut tx, p.stored.id, "warned", &on.to_string(), p.address, now).await?;
+            let _ = write!(
+                pec_texts,
+                "To: {}\nSubject: {DIFFIDA_SUBJECT}\n\n{}\n\n",
+                p.address,
+                diffida_text(&roll.order.name, p.member, on)
+            );
+        }
+        std::fs::write(path, &pec_texts).with_context(|| format!("--messages: cannot write {}", path.display()))?;
+    }
+    tx.commit().await?;
+    store.close().await;
+
+    let mut sent = 0;
+    if through_engine {
+        let provider = Provider::open(&data.data, data.database.as_deref()).await?;
+        let engine = &provider.engine;
+        for p in &by_pec {
+            let identificativo = match send_diffida(engine, &roll.order, &order_pec, p, on).await? {
+                Ok(identificativo) => identificativo,
+                Err(refusal) => bail!(
+                    "{sent} of {} diffide sent by PEC; the one to {} <{}> was refused: {refusal}. \
+                     The ones sent are recorded: run the campaign again to go on",
+                    by_pec.len(),
+                    p.member.codice_fiscale.as_str(),
+                    p.address
+                ),
+            };
+            let mut c = engine.store().conn().await?;
+            reg::add_message_step(
+                &mut c,
+                p.stored.id,
+                "warned",
+                &on.to_string(),
+                p.address,
+                Some(&identificativo),
+                store::millis(chrono::Utc::now()),
+            )
+            .await?;
+            sent += 1;
+            println!(
+                "{}: diffida sent by PEC to {} ({identificativo})",
+                p.member.codice_fiscale.as_str(),
+                p.address
+            );
+        }
+        engine.store().close().await;
+    } else {
+        sent = by_pec.len();
+    }
+    println!(
+        "{}: {sent} warned by PEC, {} by letter on {on}",
+        roll.order.code,
+        by_letter.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+const DIFFIDA_SUBJECT: &str = "Diffida ad adempiere: comunicazione del domicilio digitale";
+
+/// Submits one diffida from the Order's mailbox: its identificativo, or the
+/// refusal's text. The Message-ID is the member's, the Order's and the day's, so
+/// a diffida accepted before an interruption is found instead of sent again.
+async fn send_diffida(
+    engine: &engine::Engine,
+    order: &StoredOrder,
+    order_pec: &str,
+    p: &ByPec<'_>,
+    on: NaiveDate,
+) -> Result<Result<String, String>> {
+    let domain = order_pec.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let id = format!(
+        "diffida.{}.{}.{}@{domain}",
+        order.code.to_ascii_lowercase(),
+        p.member.codice_fiscale.as_str().to_ascii_lowercase(),
+        on.format("%Y%m%d")
+    );
+    {
+        let mut c = engine.store().conn().await?;
+        if let Some(m) = store::pec::sent_with_msgid(&mut c, order_pec, &format!("<{id}>")).await? {
+            return Ok(Ok(m.identificativo));
+        }
+    }
+    let raw = mail_builder::MessageBuilder::new()
+        .from((order.name.as_str(), order_pec))
+        .to(p.address)
+        .subject(DIFFIDA_SUBJECT)
+        .date(chrono::Utc::now().timestamp())
+        .message_id(id)
+        .text_body(diffida_text(&order.name, p.member, on))
+        .write_to_vec()
+        .context("cannot write the diffida")?;
+    let recipients = [p.address.to_owned()];
+    Ok(match engine.submit(order_pec, order_pec, &recipients, &raw).await? {
+        Submission::Accepted { identificativo } => Ok(identificativo),
+        Submission::Refused { code, text, .. } => Err(format!("{code} {text}")),
+    })
 }
 
 fn print_report(order: &str, on: NaiveDate, r: &Report) {

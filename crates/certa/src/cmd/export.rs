@@ -3,7 +3,7 @@
 //! so the next delta starts from what was sent (registries.md 1.3, 2.4); a day
 //! without INI-PEC changes is recorded as such (the Order confirms it on the portal).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -15,6 +15,10 @@ use store::registry::{self as reg, IniPecExport, RegindeExport, StoredEsito};
 use super::mailbox::DataArgs;
 use super::member::{Roll, today};
 use super::order::stored_order;
+use crate::provider::Provider;
+use engine::access::Submission;
+use pec::smime::Signer;
+use store::registry::StoredOrder;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -52,6 +56,8 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
+        send: SendArgs,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Read ReGIndE's Esiti.xml answer and record each member's outcome.
@@ -73,6 +79,29 @@ pub enum Command {
     },
 }
 
+/// Sending the ReGIndE file: signed by the Order's delegate (CAdES, `.p7m`) and
+/// sent as a PEC from the Order's mailbox, which must be on this installation.
+#[derive(clap::Args)]
+pub struct SendArgs {
+    /// Sign the file and send it by PEC to this address (the one the Ministry's
+    /// answer to the Order's registration gives).
+    #[arg(long, requires_all = ["signer_cert", "signer_key"])]
+    send_to: Option<String>,
+    /// The delegate's signing certificate (PEM): its subject's serialNumber must be
+    /// the codice fiscale of the delegate registered for the Order.
+    #[arg(long, requires = "send_to")]
+    signer_cert: Option<PathBuf>,
+    /// The delegate's private key (PEM, unencrypted).
+    #[arg(long, requires = "send_to")]
+    signer_key: Option<PathBuf>,
+    /// Certificates of the delegate's CA to embed (PEM).
+    #[arg(long, requires = "send_to")]
+    signer_chain: Option<PathBuf>,
+    /// The attachment's name before `.p7m`: the Ministry's answer names the one it checks.
+    #[arg(long, default_value = "ComunicazioniSoggetti.xml")]
+    file_name: String,
+}
+
 pub async fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Inipec {
@@ -88,6 +117,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             whole,
             incremental,
             out,
+            send,
             data,
         } => {
             let mode = match (whole, incremental) {
@@ -95,7 +125,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
                 (_, true) => Some(false),
                 _ => None,
             };
-            reginde(&order, month, mode, out, &data).await
+            reginde(&order, month, mode, out, &send, &data).await
         }
         Command::Esiti { file, order, data } => esiti(&file, &order, &data).await,
         Command::History { order, json, data } => history(&order, json, &data).await,
@@ -203,6 +233,7 @@ async fn reginde(
     month: Option<String>,
     whole: Option<bool>,
     out: Option<PathBuf>,
+    send: &SendArgs,
     data: &DataArgs,
 ) -> Result<ExitCode> {
     let month = match month {
@@ -216,10 +247,22 @@ async fn reginde(
             format!("{:04}-{:02}", t.year(), t.month())
         }
     };
-    let store = data.store().await?;
+    let delegate_signer = send.signer()?;
+    // Sending goes through the engine: the provider is opened, and its store read.
+    let provider = match &send.send_to {
+        Some(_) => Some(Provider::open(&data.data, data.database.as_deref()).await?),
+        None => None,
+    };
+    let store = match &provider {
+        Some(p) => p.engine.store().clone(),
+        None => data.store().await?,
+    };
     let mut tx = store.begin().await?;
     let roll = Roll::load(&mut tx, order).await?;
     let code = roll.order.code.clone();
+    if let Some(signer) = &delegate_signer {
+        check_sender(&mut tx, &roll.order, signer).await?;
+    }
     let (today_subjects, refused) = reginde::subjects(
         roll.with_pec()
             .map(|(_, m, pec)| (m, pec.filter(|p| p.valid).map(|p| p.address.as_str()))),
@@ -243,35 +286,165 @@ async fn reginde(
         return Ok(ExitCode::SUCCESS);
     };
     let text = xml::render(&communication);
-    reg::record_reginde(
-        &mut tx,
-        &RegindeExport {
-            id: 0,
-            order_code: code.clone(),
-            month: month.clone(),
-            whole,
-            xml: text.clone(),
-            subjects: serde_json::to_string(&today_subjects)?,
-            created_at: store::millis(chrono::Utc::now()),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut export = RegindeExport {
+        id: 0,
+        order_code: code.clone(),
+        month: month.clone(),
+        whole,
+        xml: text.clone(),
+        subjects: serde_json::to_string(&today_subjects)?,
+        created_at: store::millis(chrono::Utc::now()),
+        message: None,
+    };
+    if let (Some(provider), Some(signer), Some(to)) = (&provider, &delegate_signer, &send.send_to) {
+        // Nothing is recorded until the PEC is accepted: a failed send leaves the
+        // next communication where this one started.
+        tx.rollback().await?;
+        let identificativo = send_reginde(&provider.engine, &roll.order, &export, signer, to, &send.file_name).await?;
+        export.message = Some(identificativo.clone());
+        let mut tx = store.begin().await?;
+        reg::record_reginde(&mut tx, &export).await?;
+        tx.commit().await?;
+        println!(
+            "{code}: {} {} subjects for {month}, signed by {} and sent by PEC from {} to {to} ({identificativo})",
+            if whole { "whole roll," } else { "incremental," },
+            communication.subjects.len(),
+            signer.subject(),
+            roll.order.pec,
+        );
+    } else {
+        reg::record_reginde(&mut tx, &export).await?;
+        tx.commit().await?;
+    }
     store.close().await;
     match &out {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("--out: cannot write {}", path.display()))?;
-            println!(
-                "{code}: {} {} subjects for {month} written to {} (sign it and send it by PEC from {})",
-                if whole { "whole roll," } else { "incremental," },
-                communication.subjects.len(),
-                path.display(),
-                roll.order.pec
-            );
+            if send.send_to.is_some() {
+                println!("{code}: the XML sent is written to {}", path.display());
+            } else {
+                println!(
+                    "{code}: {} {} subjects for {month} written to {} (sign it and send it by PEC from {})",
+                    if whole { "whole roll," } else { "incremental," },
+                    communication.subjects.len(),
+                    path.display(),
+                    roll.order.pec
+                );
+            }
         }
-        None => print!("{text}"),
+        None if send.send_to.is_none() => print!("{text}"),
+        None => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl SendArgs {
+    /// The delegate's signing identity, when sending.
+    fn signer(&self) -> Result<Option<Signer>> {
+        let (Some(cert), Some(key)) = (&self.signer_cert, &self.signer_key) else {
+            return Ok(None);
+        };
+        let read =
+            |flag: &str, p: &Path| std::fs::read(p).with_context(|| format!("{flag}: cannot read {}", p.display()));
+        let chain = match &self.signer_chain {
+            Some(p) => read("--signer-chain", p)?,
+            None => Vec::new(),
+        };
+        let signer = Signer::from_pem(&read("--signer-cert", cert)?, &read("--signer-key", key)?, &chain)
+            .map_err(|e| anyhow::anyhow!("--signer-cert/--signer-key: {e}"))?;
+        Ok(Some(signer))
+    }
+}
+
+/// What the Ministry checks before reading the file (registries.md 2.3): the
+/// sender is the Order's registered mailbox, here and able to send, and the
+/// signer is the Order's registered delegate, matched by codice fiscale (F001).
+async fn check_sender(c: &mut store::Conn, order: &StoredOrder, signer: &Signer) -> Result<()> {
+    match store::mailboxes::get(c, &order.pec).await? {
+        None => bail!(
+            "--send-to: the Order's PEC {} is not a mailbox of this installation: sign the file and send it from there",
+            order.pec
+        ),
+        Some(m) if m.status != store::mailboxes::Status::Active => bail!(
+            "--send-to: the Order's mailbox {} is {}: it cannot send",
+            order.pec,
+            m.status.as_str()
+        ),
+        Some(_) => {}
+    }
+    let Some(delegate) = super::order::delegate(order)? else {
+        bail!(
+            "Order {}: no signing delegate registered (certa order add ... --delegate CF): ReGIndE refuses a file signed by anyone else",
+            order.code
+        );
+    };
+    let expected = delegate.codice_fiscale.as_str();
+    match signer.holder_tax_id() {
+        Some(cf) if cf == expected => Ok(()),
+        Some(cf) => bail!(
+            "--signer-cert: the certificate is {cf}'s, not the Order's delegate {expected} ({} {}): ReGIndE would refuse it (F001)",
+            delegate.name,
+            delegate.surname
+        ),
+        None => bail!(
+            "--signer-cert: the certificate's subject ({}) carries no codice fiscale (serialNumber TINIT-...): \
+             ReGIndE matches the signer by it",
+            signer.subject()
+        ),
+    }
+}
+
+/// The communication signed (CAdES) and sent by PEC as the message's one
+/// attachment; its identificativo. The Message-ID depends on the file, so a send
+/// accepted before an interruption is found instead of made twice.
+async fn send_reginde(
+    engine: &engine::Engine,
+    order: &StoredOrder,
+    export: &RegindeExport,
+    signer: &Signer,
+    to: &str,
+    file_name: &str,
+) -> Result<String> {
+    let from = order.pec.to_ascii_lowercase();
+    let domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let digest = store::BlobId::of(export.xml.as_bytes());
+    let id = format!(
+        "reginde.{}.{}.{}@{domain}",
+        order.code.to_ascii_lowercase(),
+        export.month,
+        &digest.0[..16]
+    );
+    {
+        let mut c = engine.store().conn().await?;
+        if let Some(m) = store::pec::sent_with_msgid(&mut c, &from, &format!("<{id}>")).await? {
+            return Ok(m.identificativo);
+        }
+    }
+    let signed = signer
+        .sign_cades(export.xml.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot sign the ReGIndE file: {e}"))?;
+    let kind = if export.whole { "intero albo" } else { "variazioni" };
+    let raw = mail_builder::MessageBuilder::new()
+        .from((order.name.as_str(), from.as_str()))
+        .to(to)
+        .subject(format!(
+            "ReGIndE - comunicazione soggetti {} {} ({kind})",
+            order.codice_ente, export.month
+        ))
+        .date(chrono::Utc::now().timestamp())
+        .message_id(id)
+        .text_body(format!(
+            "{}\n\nComunicazione dei soggetti al ReGIndE (DM 44/2011 art. 7), {kind}, {}.\n\
+             In allegato il file {file_name} firmato digitalmente dal delegato.\n",
+            order.name, export.month
+        ))
+        .attachment("application/pkcs7-mime", format!("{file_name}.p7m"), signed)
+        .write_to_vec()
+        .context("cannot write the ReGIndE message")?;
+    match engine.submit(&from, &from, &[to.to_owned()], &raw).await? {
+        Submission::Accepted { identificativo } => Ok(identificativo),
+        Submission::Refused { code, text, .. } => bail!("--send-to: the PEC to {to} was refused: {code} {text}"),
+    }
 }
 
 fn subject_code(c: &esiti::SubjectCode) -> String {
@@ -385,7 +558,10 @@ async fn history(order: &str, json: bool, data: &DataArgs) -> Result<ExitCode> {
     for e in &reginde {
         let at = store::instant(e.created_at).format("%Y-%m-%d %H:%M UTC");
         let kind = if e.whole { "whole roll" } else { "incremental" };
-        println!("ReGIndE  {}  {kind} (made {at})", e.month);
+        match &e.message {
+            Some(id) => println!("ReGIndE  {}  {kind} (sent by PEC {at}, {id})", e.month),
+            None => println!("ReGIndE  {}  {kind} (made {at})", e.month),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

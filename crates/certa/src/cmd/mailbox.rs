@@ -201,8 +201,21 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
         MailboxCommand::Status { address, status, data } => {
             let status = Status::parse(&status)?;
             let store = data.store().await?;
-            mailboxes::set_status(&mut *store.conn().await?, &address, status).await?;
+            let mut tx = store.begin().await?;
+            mailboxes::set_status(&mut tx, &address, status).await?;
+            // A closed box can no longer receive: flagged on the members who communicated it.
+            let flagged = if status == Status::Closed {
+                let day = super::member::today();
+                let flag = format!("mailbox {address} of this provider closed by the operator on {day}");
+                store::registry::flag_address(&mut tx, &address, &flag).await?
+            } else {
+                Vec::new()
+            };
+            tx.commit().await?;
             println!("{address} is now {}", status.as_str());
+            for (_, order, cf) in flagged {
+                println!("flagged as no longer valid on member {cf} of Order {order}");
+            }
         }
         MailboxCommand::Export {
             address,

@@ -36,6 +36,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        lists: CheckLists,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// A member: data, PEC addresses with their history, compliance steps.
@@ -74,15 +76,90 @@ pub enum Command {
         /// The day the Order received it (default today).
         #[arg(long)]
         date: Option<NaiveDate>,
-        /// A PEC provider's domain besides this installation's and the provider index's (repeatable).
-        #[arg(long = "provider-domain")]
-        provider_domains: Vec<String>,
-        /// An employer's institutional domain, whose PEC does not count (repeatable).
-        #[arg(long = "institutional-domain")]
-        institutional_domains: Vec<String>,
+        #[command(flatten)]
+        lists: CheckLists,
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+/// What the PEC checks compare against, besides this installation's domains and
+/// the provider index's.
+#[derive(clap::Args, Clone, Default)]
+pub struct CheckLists {
+    /// A PEC provider's domain besides this installation's and the provider index's (repeatable).
+    #[arg(long = "provider-domain")]
+    provider_domains: Vec<String>,
+    /// An employer's institutional domain, whose PEC does not count (repeatable).
+    #[arg(long = "institutional-domain")]
+    institutional_domains: Vec<String>,
+}
+
+/// The checks of a communicated address (`registry::pec_checks`), plus what only
+/// this installation knows: an address on one of its domains must be one of its
+/// mailboxes, and not a closed one.
+struct Checker {
+    config: PecCheckConfig,
+    book: AddressBook,
+    local_domains: BTreeSet<String>,
+}
+
+/// An address's warnings as stored (JSON) and printed, and the flag that makes it not valid.
+struct Checked {
+    warnings: Vec<String>,
+    json: String,
+    flag: Option<String>,
+}
+
+impl Checker {
+    /// `book`: (address, owner) of every official address the new one may clash with.
+    async fn new(c: &mut store::Conn, data: &DataArgs, lists: CheckLists, book: &[(String, TaxId)]) -> Result<Checker> {
+        let local_domains: BTreeSet<String> = store::mailboxes::domains(c)
+            .await?
+            .into_iter()
+            .map(|d| d.to_lowercase())
+            .collect();
+        let config = PecCheckConfig {
+            provider_domains: provider_domains(c, data, lists.provider_domains).await?,
+            institutional_domains: lists
+                .institutional_domains
+                .into_iter()
+                .map(|d| d.trim().to_lowercase())
+                .collect(),
+            ..PecCheckConfig::default()
+        };
+        Ok(Checker {
+            config,
+            book: AddressBook::new(book.iter().map(|(a, o)| (a.as_str(), o))),
+            local_domains,
+        })
+    }
+
+    async fn check(&self, c: &mut store::Conn, address: &str, owner: &TaxId) -> Result<Checked> {
+        let mut warnings: Vec<String> = Vec::new();
+        let found = pec_checks::check_address(address, owner, &self.config, &self.book);
+        warnings.extend(found.iter().map(ToString::to_string));
+        let flag = match address.rsplit_once('@') {
+            Some((_, domain)) if self.local_domains.contains(domain) => {
+                match store::mailboxes::get(c, address).await? {
+                    None => Some(format!("there is no mailbox {address} on this provider")),
+                    Some(m) if m.status == store::mailboxes::Status::Closed => {
+                        Some(format!("mailbox {address} of this provider is closed"))
+                    }
+                    Some(_) => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(f) = &flag {
+            warnings.push(format!("{f}: not valid"));
+        }
+        Ok(Checked {
+            warnings,
+            json: serde_json::to_string(&found)?,
+            flag,
+        })
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -192,8 +269,9 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             order,
             date,
             json,
+            lists,
             data,
-        } => import(&file, &order, date.unwrap_or_else(today), json, &data).await,
+        } => import(&file, &order, date.unwrap_or_else(today), json, lists, &data).await,
         Command::Show {
             codice_fiscale,
             order,
@@ -213,11 +291,9 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             order,
             channel,
             date,
-            provider_domains,
-            institutional_domains,
+            lists,
             data,
         } => {
-            let lists = (provider_domains, institutional_domains);
             set_pec(
                 &codice_fiscale,
                 &address,
@@ -242,7 +318,14 @@ struct RowReport {
     warnings: Vec<String>,
 }
 
-async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &DataArgs) -> Result<ExitCode> {
+async fn import(
+    file: &Path,
+    order: &str,
+    day: NaiveDate,
+    json: bool,
+    lists: CheckLists,
+    data: &DataArgs,
+) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let roll = parse_roll(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let store = data.store().await?;
@@ -258,6 +341,20 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
         .into_iter()
         .map(|p| (p.member_id, p.address))
         .collect();
+    // Shared addresses: against every Order's official addresses and the file's own.
+    let mut book: Vec<(String, TaxId)> = reg::all_official_addresses(&mut tx)
+        .await?
+        .into_iter()
+        .filter_map(|(a, cf)| Some((a, TaxId::parse(&cf).ok()?)))
+        .collect();
+    book.extend(roll.rows.iter().filter_map(|r| match &r.verdict {
+        Verdict::Accepted(a) => Some((
+            pec_checks::normalise(a.pec.as_deref()?),
+            a.member.codice_fiscale.clone(),
+        )),
+        Verdict::Rejected { .. } => None,
+    }));
+    let checker = Checker::new(&mut tx, data, lists, &book).await?;
     let now = store::millis(chrono::Utc::now());
     let day_text = day.to_string();
     let total = roll.rows.len();
@@ -294,12 +391,21 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
                 (m.id, "updated")
             }
             None => {
+                let mut warnings: Vec<String> = accepted.warnings.iter().map(|w| w.to_string()).collect();
+                let pec = match accepted.pec.as_deref().map(pec_checks::normalise) {
+                    Some(address) => {
+                        let checked = checker.check(&mut tx, &address, &member.codice_fiscale).await?;
+                        warnings.extend(checked.warnings.iter().cloned());
+                        Some((address, checked))
+                    }
+                    None => None,
+                };
                 new.push(NewMember {
                     line: r.line,
                     member,
                     status,
                     data: data_json,
-                    pec: accepted.pec.as_deref().map(pec_checks::normalise),
+                    pec,
                 });
                 if new.len() == NEW_AT_ONCE {
                     insert_new(&mut tx, &order.code, &new, &day_text, now).await?;
@@ -310,20 +416,24 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
                     codice_fiscale: Some(cf),
                     outcome: "imported",
                     reasons: Vec::new(),
-                    warnings: accepted.warnings.iter().map(|w| w.to_string()).collect(),
+                    warnings,
                 });
                 continue;
             }
         };
+        let mut warnings: Vec<String> = accepted.warnings.iter().map(|w| w.to_string()).collect();
         if let Some(pec) = accepted.pec.as_deref().map(pec_checks::normalise)
             && official.get(&id) != Some(&pec)
         {
+            let checked = checker.check(&mut tx, &pec, &member.codice_fiscale).await?;
+            warnings.extend(checked.warnings.iter().cloned());
             let new = NewPec {
                 address: &pec,
                 communicated_on: &day_text,
                 channel: &tag(&Channel::Import),
                 official: true,
-                warnings: "[]",
+                warnings: &checked.json,
+                flag: checked.flag.as_deref(),
             };
             if official.contains_key(&id) {
                 reg::add_pec(&mut tx, id, &new, now).await.with_context(context)?;
@@ -340,7 +450,7 @@ async fn import(file: &Path, order: &str, day: NaiveDate, json: bool, data: &Dat
             codice_fiscale: Some(cf),
             outcome,
             reasons: Vec::new(),
-            warnings: accepted.warnings.iter().map(|w| w.to_string()).collect(),
+            warnings,
         });
     }
     insert_new(&mut tx, &order.code, &new, &day_text, now).await?;
@@ -380,17 +490,18 @@ struct NewMember<'a> {
     member: &'a Member,
     status: String,
     data: String,
-    /// The official address, normalised.
-    pec: Option<String>,
+    /// The official address, normalised, and what its checks found.
+    pec: Option<(String, Checked)>,
 }
 
-fn imported_pec<'a>(address: &'a str, day: &'a str, channel: &'a str) -> NewPec<'a> {
+fn imported_pec<'a>((address, checked): &'a (String, Checked), day: &'a str, channel: &'a str) -> NewPec<'a> {
     NewPec {
         address,
         communicated_on: day,
         channel,
         official: true,
-        warnings: "[]",
+        warnings: &checked.json,
+        flag: checked.flag.as_deref(),
     }
 }
 
@@ -414,7 +525,7 @@ async fn insert_new(tx: &mut store::Tx, order: &str, batch: &[NewMember<'_>], da
         let pecs: Vec<(i64, NewPec)> = ids
             .into_iter()
             .zip(batch)
-            .filter_map(|(id, n)| Some((id, imported_pec(n.pec.as_deref()?, day, &channel))))
+            .filter_map(|(id, n)| Some((id, imported_pec(n.pec.as_ref()?, day, &channel))))
             .collect();
         reg::add_first_pecs(&mut savepoint, &pecs, now).await
     }
@@ -427,7 +538,7 @@ async fn insert_new(tx: &mut store::Tx, order: &str, batch: &[NewMember<'_>], da
     for (n, r) in batch.iter().zip(&rows) {
         let context = || format!("line {} ({})", n.line, r.codice_fiscale);
         let id = reg::insert_member(tx, order, r, now).await.with_context(context)?;
-        if let Some(address) = n.pec.as_deref() {
+        if let Some(address) = &n.pec {
             let pec = imported_pec(address, day, &channel);
             reg::add_first_pec(tx, id, &pec, now).await.with_context(context)?;
         }
@@ -495,7 +606,11 @@ async fn show(cf: &str, order: &str, json: bool, data: &DataArgs) -> Result<Exit
             .as_deref()
             .map(|d| format!(", superseded {d}"))
             .unwrap_or_default();
-        let invalid = if p.valid { "" } else { ", NOT VALID" };
+        let invalid = match (&p.valid, &p.flag) {
+            (true, _) => String::new(),
+            (false, Some(why)) => format!(", NOT VALID: {why}"),
+            (false, None) => ", NOT VALID".into(),
+        };
         println!(
             "  PEC {mark} {} ({} by {}{superseded}{invalid})",
             p.address, p.communicated_on, p.channel
@@ -505,7 +620,8 @@ async fn show(cf: &str, order: &str, json: bool, data: &DataArgs) -> Result<Exit
         println!("  PEC           none communicated");
     }
     for s in &steps {
-        println!("  {}  {} {}", s.on_date, s.kind, s.detail);
+        let message = s.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
+        println!("  {}  {} {}{message}", s.on_date, s.kind, s.detail);
     }
     println!(
         "  compliance    {}",
@@ -568,7 +684,7 @@ async fn set_pec(
     order: &str,
     channel: Channel,
     day: NaiveDate,
-    (providers, institutional): (Vec<String>, Vec<String>),
+    lists: CheckLists,
     data: &DataArgs,
 ) -> Result<ExitCode> {
     let address = pec_checks::normalise(address);
@@ -579,28 +695,25 @@ async fn set_pec(
     let mut tx = store.begin().await?;
     let order = stored_order(&mut tx, order).await?;
     let (stored, member) = member_of(&mut tx, &order, cf).await?;
-    let config = PecCheckConfig {
-        provider_domains: provider_domains(&mut tx, data, providers).await?,
-        institutional_domains: institutional.into_iter().map(|d| d.trim().to_lowercase()).collect(),
-        ..PecCheckConfig::default()
-    };
-    let owners: Vec<TaxId> = reg::official_owners(&mut tx, &address)
+    let owners: Vec<(String, TaxId)> = reg::official_owners(&mut tx, &address)
         .await?
         .iter()
         .filter_map(|o| TaxId::parse(o).ok())
+        .map(|o| (address.clone(), o))
         .collect();
-    let book = AddressBook::new(owners.iter().map(|o| (address.as_str(), o)));
-    let warnings = pec_checks::check_address(&address, &member.codice_fiscale, &config, &book);
+    let checker = Checker::new(&mut tx, data, lists, &owners).await?;
+    let checked = checker.check(&mut tx, &address, &member.codice_fiscale).await?;
     let now = store::millis(chrono::Utc::now());
     let new = NewPec {
         address: &address,
         communicated_on: &day.to_string(),
         channel: &tag(&channel),
         official: true,
-        warnings: &serde_json::to_string(&warnings)?,
+        warnings: &checked.json,
+        flag: checked.flag.as_deref(),
     };
     reg::add_pec(&mut tx, stored.id, &new, now).await?;
-    for w in &warnings {
+    for w in &checked.warnings {
         eprintln!("warning: {address}: {w}");
     }
     // A member warned (or suspended) for want of a PEC is restored by communicating one.

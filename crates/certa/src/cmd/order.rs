@@ -183,7 +183,7 @@ fn new_order(
     })
 }
 
-fn delegate(o: &StoredOrder) -> Result<Option<SigningDelegate>> {
+pub fn delegate(o: &StoredOrder) -> Result<Option<SigningDelegate>> {
     o.delegate
         .as_deref()
         .map(serde_json::from_str)

@@ -607,6 +607,7 @@ async fn insert_batch(
                 channel: &channel,
                 official: true,
                 warnings: "[]",
+                flag: None,
             };
             Some((id, new))
         })
@@ -666,6 +667,7 @@ async fn change_roll(
                 channel: &tag(&Channel::Pec),
                 official: true,
                 warnings: "[]",
+                flag: None,
             };
             reg::add_pec(&mut tx, stored.id, &new, now).await?;
         } else {

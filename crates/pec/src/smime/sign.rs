@@ -120,6 +120,49 @@ impl Signer {
         Ok(der)
     }
 
+    /// CAdES-BES (ETSI EN 319 122-1), the `.p7m` of an Italian *firma digitale*: CMS
+    /// SignedData enveloping `content` exactly as given, SHA-256, the signer
+    /// certificate and chain embedded, and among the signed attributes the ESS
+    /// signing-certificate-v2 that binds the signature to the certificate. DER.
+    pub fn sign_cades(&self, content: &[u8]) -> Result<Vec<u8>, SmimeError> {
+        // OpenSSL's CMS_CADES (3.0 and later), which the openssl crate does not name.
+        const CMS_CADES: u32 = 0x10_0000;
+        let mut stack = Stack::new().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        for c in &self.chain {
+            stack.push(c.clone()).map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        }
+        let flags = CMSOptions::BINARY | CMSOptions::from_bits_retain(CMS_CADES);
+        let cms = CmsContentInfo::sign(Some(&self.cert), Some(&self.key), Some(&stack), Some(content), flags)
+            .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        let der = cms.to_der().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
+        let info =
+            cms_info::parse(&der).map_err(|e| SmimeError::Sign(format!("cannot decode our own signature: {e:?}")))?;
+        let found = info
+            .first_signer
+            .map(|s| s.digest_oid)
+            .unwrap_or_else(|| "none".to_owned());
+        if found != cms_info::OID_SHA256 {
+            return Err(SmimeError::UnexpectedDigest {
+                found: cms_info::digest_name(&found),
+            });
+        }
+        Ok(der)
+    }
+
+    /// The holder's tax code as a qualified certificate carries it: the subject's
+    /// serialNumber, `TINIT-` followed by the codice fiscale (ETSI EN 319 412-1
+    /// 5.1.3), or a bare code. None when the subject has no serialNumber.
+    pub fn holder_tax_id(&self) -> Option<String> {
+        let entry = self
+            .cert
+            .subject_name()
+            .entries_by_nid(openssl::nid::Nid::SERIALNUMBER)
+            .next()?;
+        let value = entry.data().to_string().ok()?;
+        let value = value.trim();
+        Some(value.strip_prefix("TINIT-").unwrap_or(value).to_ascii_uppercase())
+    }
+
     /// `"sha-256"`: the micalg parameter value matching [`Signer::sign_detached`]'s digest
     /// (RFC 5751 3.4.3.2).
     pub fn micalg(&self) -> &'static str {
