@@ -93,6 +93,40 @@ async fn dcs_unpaid_weekly_notices_suspension_at_eleven_then_closure_with_conten
     let mbox = "mario.rossi@pec.dcssrl.it";
     let row = bed.activate(DCS, "annuale", mbox, rome(2024, 3, 10, 9, 30)).await;
     assert_eq!(row.expiry, "2025-03-10");
+    // The holder communicated the box to their Order, whose registry is kept here too.
+    let member = {
+        let mut c = bed.store().conn().await.unwrap();
+        let order = store::registry::StoredOrder {
+            code: "CROAS-VEN".into(),
+            name: "Ordine degli Assistenti Sociali del Veneto".into(),
+            tax_id: "80012345678".into(),
+            codice_ente: "80012345678".into(),
+            pec: "croas@pec.dcssrl.it".into(),
+            delegate: None,
+            created_at: 0,
+        };
+        store::registry::add_order(&mut c, &order).await.unwrap();
+        let row = store::registry::MemberRow {
+            codice_fiscale: "RSSMRA80A01H501U",
+            surname: "Rossi",
+            status: "active",
+            ctu: false,
+            data: "{}",
+        };
+        let id = store::registry::insert_member(&mut c, "CROAS-VEN", &row, 0)
+            .await
+            .unwrap();
+        let pec = store::registry::NewPec {
+            address: mbox,
+            communicated_on: "2024-03-11",
+            channel: "pec",
+            official: true,
+            warnings: "[]",
+            flag: None,
+        };
+        store::registry::add_pec(&mut c, id, &pec, 0).await.unwrap();
+        id
+    };
     bed.set_clock(rome(2024, 5, 2, 10, 0));
     assert!(matches!(
         bed.send_pec(SENDER, mbox, "Convocazione assemblea").await,
@@ -196,6 +230,17 @@ async fn dcs_unpaid_weekly_notices_suspension_at_eleven_then_closure_with_conten
         "{report:?}"
     );
     assert_eq!(bed.status(mbox).await, Status::Closed);
+    // The member who communicated the box no longer has a valid PEC.
+    let official = {
+        let mut c = bed.store().conn().await.unwrap();
+        store::registry::pec_history(&mut c, member).await.unwrap().remove(0)
+    };
+    assert!(!official.valid);
+    assert_eq!(
+        official.flag.as_deref(),
+        Some("mailbox mario.rossi@pec.dcssrl.it of this provider closed for non-payment on 2025-03-30")
+    );
+    assert!(bed.log_events(mbox).await.iter().any(|e| e == "registry-flagged"));
     let (row, sub) = bed.subscription(mbox).await;
     assert_eq!(row.state, "deleted");
     assert!(matches!(sub.state, lifecycle::subscription::State::Deleted { .. }));
@@ -235,6 +280,7 @@ async fn dcs_unpaid_weekly_notices_suspension_at_eleven_then_closure_with_conten
             "activated",
             "send-notice",
             "suspend",
+            "registry-flagged",
             "close",
             "contents-deleted",
             "delete-contents"

@@ -743,8 +743,8 @@ fn to_reginde(r: RegindeTuple) -> RegindeExport {
 /// Records a communication (the `id` is ignored).
 pub async fn record_reginde(c: &mut Conn, e: &RegindeExport) -> Result<i64> {
     let id: (i64,) = sqlx::query_as(
-        "INSERT INTO registry_reginde_exports (order_code, month, whole, xml, subjects, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO registry_reginde_exports (order_code, month, whole, xml, subjects, created_at, message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&e.order_code)
     .bind(&e.month)
@@ -752,6 +752,7 @@ pub async fn record_reginde(c: &mut Conn, e: &RegindeExport) -> Result<i64> {
     .bind(&e.xml)
     .bind(&e.subjects)
     .bind(e.created_at)
+    .bind(&e.message)
     .fetch_one(c)
     .await?;
     Ok(id.0)

@@ -161,7 +161,12 @@ async fn one_official_pec_at_a_time_and_the_history_is_kept() {
         reg::set_pec_valid(&mut c, third, true).await.unwrap();
         // A mailbox that closed is flagged on whoever made it their official address,
         // and only there: the superseded address of before is left alone.
-        assert!(reg::flag_address(&mut c, "mario@pec.it", "closed").await.unwrap().is_empty());
+        assert!(
+            reg::flag_address(&mut c, "mario@pec.it", "closed")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let flagged = reg::flag_address(&mut c, "MARIO.ROSSI@legalmail.it", "mailbox closed on 2025-04-01")
             .await
             .unwrap();
@@ -283,7 +288,9 @@ async fn exports_keep_what_was_sent_and_no_changes_days() {
         }
         let last = reg::last_reginde(&mut c, "A").await.unwrap().unwrap();
         assert_eq!((last.month.as_str(), last.whole), ("2025-06", false));
-        reg::set_reginde_message(&mut c, last.id, "opec.2@pec.it").await.unwrap();
+        reg::set_reginde_message(&mut c, last.id, "opec.2@pec.it")
+            .await
+            .unwrap();
         let last = reg::last_reginde(&mut c, "A").await.unwrap().unwrap();
         assert_eq!(last.message.as_deref(), Some("opec.2@pec.it"));
         assert_eq!(reg::reginde_exports(&mut c, "A").await.unwrap().len(), 2);

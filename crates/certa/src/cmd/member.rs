@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use registry::compliance::{self, MemberCompliance, OfficialPec};
 use registry::model::Channel;
-use registry::pec_checks::{self, AddressBook, PecCheckConfig};
+use registry::pec_checks::{self, AddressBook, PecCheckConfig, PecWarning};
 use registry::roll::{Verdict, parse_roll};
 use registry::{Member, MemberStatus, TaxId};
 use serde::Serialize;
@@ -139,7 +139,16 @@ impl Checker {
         let mut warnings: Vec<String> = Vec::new();
         let found = pec_checks::check_address(address, owner, &self.config, &self.book);
         warnings.extend(found.iter().map(ToString::to_string));
+        // What makes an address not count at all, beyond a warning: not an address, an
+        // employer's institutional PEC, a citizen's CEC-PAC.
+        let refused = found.iter().find(|w| {
+            matches!(
+                w,
+                PecWarning::Malformed { .. } | PecWarning::InstitutionalDomain { .. } | PecWarning::CecPac { .. }
+            )
+        });
         let flag = match address.rsplit_once('@') {
+            _ if refused.is_some() => refused.map(|w| format!("refused: {w}")),
             Some((_, domain)) if self.local_domains.contains(domain) => {
                 match store::mailboxes::get(c, address).await? {
                     None => Some(format!("there is no mailbox {address} on this provider")),
@@ -151,7 +160,7 @@ impl Checker {
             }
             _ => None,
         };
-        if let Some(f) = &flag {
+        if let Some(f) = flag.as_ref().filter(|_| refused.is_none()) {
             warnings.push(format!("{f}: not valid"));
         }
         Ok(Checked {
