@@ -3,7 +3,7 @@
 
 use chrono::{Days, NaiveDate};
 use registry::codice_fiscale::Finding;
-use registry::roll::{Encoding, Rejection, RollError, parse_roll};
+use registry::roll::{Encoding, Rejection, RollError, parse_roll, xlsx};
 use registry::{CodiceFiscale, MemberStatus, Sex};
 
 const SURNAMES: [&str; 8] = [
@@ -278,4 +278,56 @@ fn quoted_fields_short_rows_and_a_missing_codice_fiscale() {
         rejected,
         vec![(4, &[Rejection::MissingCodiceFiscale, Rejection::MissingName][..])]
     );
+}
+
+/// The roll as a secretariat's Excel export would hold it: dates as date cells,
+/// registration numbers as numbers, the CTU flag as a truth value, the rest text.
+fn workbook(text: &str) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    for (row, line) in text.lines().enumerate() {
+        let row = row as u32;
+        for (col, cell) in line.split(';').enumerate() {
+            let col = col as u16;
+            if cell.is_empty() {
+                continue;
+            }
+            let written = match (row, col) {
+                (0, _) => sheet.write_string(row, col, cell),
+                (_, 3) => match NaiveDate::parse_from_str(cell, "%d/%m/%Y") {
+                    Ok(d) => sheet.write_datetime_with_format(row, col, d, &date_format),
+                    Err(_) => sheet.write_string(row, col, cell),
+                },
+                (_, 5) => match cell.parse::<f64>() {
+                    Ok(n) => sheet.write_number(row, col, n),
+                    Err(_) => sheet.write_string(row, col, cell),
+                },
+                (_, 8) if cell == "sì" => sheet.write_boolean(row, col, true),
+                _ => sheet.write_string(row, col, cell),
+            };
+            written.unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn the_same_roll_as_an_excel_workbook_gets_the_same_report() {
+    let members = generate(1000);
+    let text = roll_text(&members, ";");
+    let from_csv = parse_roll(text.as_bytes()).unwrap();
+    let bytes = workbook(&text);
+    assert!(xlsx::is_xlsx(&bytes) && !xlsx::is_xlsx(text.as_bytes()));
+    let from_xlsx = xlsx::parse_xlsx(&bytes).unwrap();
+    assert_eq!(from_xlsx.rows.len(), from_csv.rows.len());
+    for (x, c) in from_xlsx.rows.iter().zip(&from_csv.rows) {
+        assert_eq!(x, c, "row {} differs between the workbook and the CSV", c.line);
+    }
+    // Not a workbook, or one without the columns: refused as a whole, named.
+    let mut broken = bytes.clone();
+    broken.truncate(bytes.len() / 2);
+    assert!(matches!(xlsx::parse_xlsx(&broken), Err(RollError::Workbook { .. })));
+    let err = xlsx::parse_xlsx(&workbook("cf;nome;pec\nRSSMRA80A01H501U;Mario;m@pec.it")).unwrap_err();
+    assert!(err.to_string().contains("cognome"), "{err}");
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use registry::compliance::{self, MemberCompliance, OfficialPec};
 use registry::model::Channel;
 use registry::pec_checks::{self, AddressBook, PecCheckConfig, PecWarning};
-use registry::roll::{Verdict, parse_roll};
+use registry::roll::{Verdict, parse_roll, xlsx};
 use registry::{Member, MemberStatus, TaxId};
 use serde::Serialize;
 use store::registry::{self as reg, MemberFilter, MemberRow, NewPec, StoredMember, StoredOrder, StoredPec, StoredStep};
@@ -23,9 +23,10 @@ use super::order::stored_order;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Import a roll (CSV: codice fiscale, cognome, nome, and optional columns; see
-    /// crates/registry/src/roll). Every row is reported: imported, updated, unchanged
-    /// or rejected with its reasons. All or nothing: one transaction.
+    /// Import a roll (CSV or an Excel .xlsx workbook's first sheet: codice fiscale,
+    /// cognome, nome, and optional columns; see crates/registry/src/roll). Every row
+    /// is reported: imported, updated, unchanged or rejected with its reasons, with
+    /// the warnings of the PEC checks. All or nothing: one transaction.
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -336,7 +337,12 @@ async fn import(
     data: &DataArgs,
 ) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let roll = parse_roll(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let roll = if xlsx::is_xlsx(&bytes) {
+        xlsx::parse_xlsx(&bytes)
+    } else {
+        parse_roll(&bytes)
+    }
+    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let store = data.store().await?;
     let mut tx = store.begin().await?;
     let order = stored_order(&mut tx, order).await?;

@@ -6,11 +6,13 @@
 //! The file: a header row naming the columns ([`columns`]: codice fiscale,
 //! cognome and nome required, the rest optional), `;`, `,` or tab between
 //! fields ([`text::detect_separator`]), quotes per RFC 4180, UTF-8 or Latin-1
-//! ([`text::decode`]). Blank lines are skipped.
+//! ([`text::decode`]). Blank lines are skipped. Or the first sheet of an
+//! Excel workbook ([`xlsx`]), read the same way, row numbers as lines.
 
 pub mod columns;
 pub mod text;
 pub mod values;
+pub mod xlsx;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -111,6 +113,8 @@ impl fmt::Display for Rejection {
 pub enum RollError {
     #[error("the roll is empty")]
     Empty,
+    #[error("not a readable Excel workbook: {reason}")]
+    Workbook { reason: String },
     #[error("the header row has no column for {}: it names {header}", .missing.join(", "))]
     MissingColumns { missing: Vec<&'static str>, header: String },
 }
@@ -172,29 +176,37 @@ pub fn parse_roll(bytes: &[u8]) -> Result<Roll, RollError> {
     let line_of = |position: Option<&csv::Position>| {
         position.map_or(0, |p| newlines.partition_point(|&n| n <= p.byte()) as u64 + 1)
     };
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let rows = records
-        .map(|record| match record {
-            Ok(record) => {
-                let line = line_of(record.position());
-                RollRow {
-                    line,
-                    verdict: read_row(&record, &columns, line, &mut seen),
-                }
-            }
-            Err(e) => RollRow {
-                line: line_of(e.position()),
-                verdict: Verdict::Rejected {
-                    reasons: vec![Rejection::Unreadable { reason: e.to_string() }],
-                },
-            },
-        })
-        .collect();
+    let rows = read_rows(
+        &columns,
+        records.map(|record| match record {
+            Ok(record) => (line_of(record.position()), Ok(record)),
+            Err(e) => (line_of(e.position()), Err(e.to_string())),
+        }),
+    );
     Ok(Roll {
         encoding,
         separator,
         rows,
     })
+}
+
+/// The verdict on each data row: `(line, cells or why they cannot be read)`.
+fn read_rows(
+    columns: &Columns,
+    records: impl Iterator<Item = (u64, Result<csv::StringRecord, String>)>,
+) -> Vec<RollRow> {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    records
+        .map(|(line, record)| RollRow {
+            line,
+            verdict: match record {
+                Ok(record) => read_row(&record, columns, line, &mut seen),
+                Err(reason) => Verdict::Rejected {
+                    reasons: vec![Rejection::Unreadable { reason }],
+                },
+            },
+        })
+        .collect()
 }
 
 fn missing_columns(header: &str) -> RollError {
