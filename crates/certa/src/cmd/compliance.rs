@@ -25,7 +25,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use engine::access::Submission;
 use registry::compliance::{self, Compliance, Diffida, DiffidaChannel, MemberCompliance, Report};
 use registry::{Member, MemberStatus};
 use store::pec::RecipientState;
@@ -34,7 +33,7 @@ use store::registry::{self as reg, StoredMember, StoredStep};
 
 use super::mailbox::DataArgs;
 use super::member::{Roll, official, row, tag, today};
-use super::order::stored_order;
+use super::order::{mail_domain, send_once, stored_order, why_mailbox_cannot_send};
 use crate::provider::Provider;
 
 #[derive(clap::Subcommand)]
@@ -389,19 +388,10 @@ async fn warn(
     if !by_letter.is_empty() && letters.is_none() {
         bail!("--letters: some members have no PEC and must be warned by letter: give a file to write them to");
     }
-    let order_pec = roll.order.pec.to_ascii_lowercase();
     let through_engine = !by_pec.is_empty() && messages.is_none();
     if through_engine {
-        match store::mailboxes::get(&mut tx, &order_pec).await? {
-            None => bail!(
-                "the Order's PEC {order_pec} is not a mailbox of this installation: give --messages FILE \
-                 to write the diffide there, for the Order to send them"
-            ),
-            Some(m) if m.status != store::mailboxes::Status::Active => bail!(
-                "the Order's mailbox {order_pec} is {}: it cannot send the diffide (or give --messages FILE)",
-                m.status.as_str()
-            ),
-            Some(_) => {}
+        if let Some(why) = why_mailbox_cannot_send(&mut tx, &roll.order).await? {
+            bail!("{why}: give --messages FILE to write the diffide there, for the Order to send them");
         }
         if on != today() {
             bail!(
@@ -442,7 +432,7 @@ async fn warn(
         let provider = Provider::open(&data.data, data.database.as_deref()).await?;
         let engine = &provider.engine;
         for p in &by_pec {
-            let identificativo = match send_diffida(engine, &roll.order, &order_pec, p, on).await? {
+            let identificativo = match send_diffida(engine, &roll.order, p, on).await? {
                 Ok(identificativo) => identificativo,
                 Err(refusal) => bail!(
                     "{sent} of {} diffide sent by PEC; the one to {} <{}> was refused: {refusal}. \
@@ -485,42 +475,27 @@ async fn warn(
 const DIFFIDA_SUBJECT: &str = "Diffida ad adempiere: comunicazione del domicilio digitale";
 
 /// Submits one diffida from the Order's mailbox: its identificativo, or the
-/// refusal's text. The Message-ID is the member's, the Order's and the day's, so
-/// a diffida accepted before an interruption is found instead of sent again.
+/// refusal's text. The Message-ID is the Order's, the member's and the day's.
 async fn send_diffida(
     engine: &engine::Engine,
     order: &StoredOrder,
-    order_pec: &str,
     p: &ByPec<'_>,
     on: NaiveDate,
 ) -> Result<Result<String, String>> {
-    let domain = order_pec.rsplit_once('@').map_or("localhost", |(_, d)| d);
     let id = format!(
-        "diffida.{}.{}.{}@{domain}",
+        "diffida.{}.{}.{}@{}",
         order.code.to_ascii_lowercase(),
         p.member.codice_fiscale.as_str().to_ascii_lowercase(),
-        on.format("%Y%m%d")
+        on.format("%Y%m%d"),
+        mail_domain(order)
     );
-    {
-        let mut c = engine.store().conn().await?;
-        if let Some(m) = store::pec::sent_with_msgid(&mut c, order_pec, &format!("<{id}>")).await? {
-            return Ok(Ok(m.identificativo));
-        }
-    }
-    let raw = mail_builder::MessageBuilder::new()
-        .from((order.name.as_str(), order_pec))
-        .to(p.address)
-        .subject(DIFFIDA_SUBJECT)
-        .date(chrono::Utc::now().timestamp())
-        .message_id(id)
-        .text_body(diffida_text(&order.name, p.member, on))
-        .write_to_vec()
-        .context("cannot write the diffida")?;
-    let recipients = [p.address.to_owned()];
-    Ok(match engine.submit(order_pec, order_pec, &recipients, &raw).await? {
-        Submission::Accepted { identificativo } => Ok(identificativo),
-        Submission::Refused { code, text, .. } => Err(format!("{code} {text}")),
+    send_once(engine, order, p.address, &id, |m| {
+        m.subject(DIFFIDA_SUBJECT)
+            .text_body(diffida_text(&order.name, p.member, on))
+            .write_to_vec()
+            .context("cannot write the diffida")
     })
+    .await
 }
 
 fn print_report(order: &str, on: NaiveDate, r: &Report) {

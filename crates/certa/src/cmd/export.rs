@@ -14,9 +14,8 @@ use store::registry::{self as reg, IniPecExport, RegindeExport, StoredEsito};
 
 use super::mailbox::DataArgs;
 use super::member::{Roll, today};
-use super::order::stored_order;
+use super::order::{mail_domain, send_once, stored_order, why_mailbox_cannot_send};
 use crate::provider::Provider;
-use engine::access::Submission;
 use pec::smime::Signer;
 use store::registry::StoredOrder;
 
@@ -360,17 +359,8 @@ impl SendArgs {
 /// sender is the Order's registered mailbox, here and able to send, and the
 /// signer is the Order's registered delegate, matched by codice fiscale (F001).
 async fn check_sender(c: &mut store::Conn, order: &StoredOrder, signer: &Signer) -> Result<()> {
-    match store::mailboxes::get(c, &order.pec).await? {
-        None => bail!(
-            "--send-to: the Order's PEC {} is not a mailbox of this installation: sign the file and send it from there",
-            order.pec
-        ),
-        Some(m) if m.status != store::mailboxes::Status::Active => bail!(
-            "--send-to: the Order's mailbox {} is {}: it cannot send",
-            order.pec,
-            m.status.as_str()
-        ),
-        Some(_) => {}
+    if let Some(why) = why_mailbox_cannot_send(c, order).await? {
+        bail!("--send-to: {why}: export the file without --send-to, and sign and send it from there");
     }
     let Some(delegate) = super::order::delegate(order)? else {
         bail!(
@@ -405,34 +395,23 @@ async fn send_reginde(
     to: &str,
     file_name: &str,
 ) -> Result<String> {
-    let from = order.pec.to_ascii_lowercase();
-    let domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
     let digest = store::BlobId::of(export.xml.as_bytes());
     let id = format!(
-        "reginde.{}.{}.{}@{domain}",
+        "reginde.{}.{}.{}@{}",
         order.code.to_ascii_lowercase(),
         export.month,
-        &digest.0[..16]
+        &digest.0[..16],
+        mail_domain(order)
     );
-    {
-        let mut c = engine.store().conn().await?;
-        if let Some(m) = store::pec::sent_with_msgid(&mut c, &from, &format!("<{id}>")).await? {
-            return Ok(m.identificativo);
-        }
-    }
-    let signed = signer
-        .sign_cades(export.xml.as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot sign the ReGIndE file: {e}"))?;
     let kind = if export.whole { "intero albo" } else { "variazioni" };
-    let raw = mail_builder::MessageBuilder::new()
-        .from((order.name.as_str(), from.as_str()))
-        .to(to)
-        .subject(format!(
+    let sent = send_once(engine, order, to, &id, |m| {
+        let signed = signer
+            .sign_cades(export.xml.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot sign the ReGIndE file: {e}"))?;
+        m.subject(format!(
             "ReGIndE - comunicazione soggetti {} {} ({kind})",
             order.codice_ente, export.month
         ))
-        .date(chrono::Utc::now().timestamp())
-        .message_id(id)
         .text_body(format!(
             "{}\n\nComunicazione dei soggetti al ReGIndE (DM 44/2011 art. 7), {kind}, {}.\n\
              In allegato il file {file_name} firmato digitalmente dal delegato.\n",
@@ -440,11 +419,10 @@ async fn send_reginde(
         ))
         .attachment("application/pkcs7-mime", format!("{file_name}.p7m"), signed)
         .write_to_vec()
-        .context("cannot write the ReGIndE message")?;
-    match engine.submit(&from, &from, &[to.to_owned()], &raw).await? {
-        Submission::Accepted { identificativo } => Ok(identificativo),
-        Submission::Refused { code, text, .. } => bail!("--send-to: the PEC to {to} was refused: {code} {text}"),
-    }
+        .context("cannot write the ReGIndE message")
+    })
+    .await?;
+    sent.map_err(|refusal| anyhow::anyhow!("--send-to: the PEC to {to} was refused: {refusal}"))
 }
 
 fn subject_code(c: &esiti::SubjectCode) -> String {

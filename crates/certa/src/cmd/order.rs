@@ -207,3 +207,61 @@ fn order_json(o: &StoredOrder, members: i64) -> serde_json::Value {
         "members": members,
     })
 }
+
+/// Why the Order's PEC cannot send through this installation (not one of its
+/// mailboxes, or not active), or None when it can.
+pub async fn why_mailbox_cannot_send(c: &mut store::Conn, order: &StoredOrder) -> Result<Option<String>> {
+    Ok(match store::mailboxes::get(c, &order.pec).await? {
+        None => Some(format!(
+            "the Order's PEC {} is not a mailbox of this installation",
+            order.pec
+        )),
+        Some(m) if m.status != store::mailboxes::Status::Active => Some(format!(
+            "the Order's mailbox {} is {}: it cannot send",
+            order.pec,
+            m.status.as_str()
+        )),
+        Some(_) => None,
+    })
+}
+
+/// A message from the Order's mailbox, submitted through the engine once: `id`
+/// (its Message-ID, without brackets) is made of what the message is about, so
+/// a message accepted before an interruption is found and its identificativo
+/// returned instead of sending it again. `message` writes the message with that
+/// Message-ID. The identificativo, or the refusal's text.
+pub async fn send_once(
+    engine: &engine::Engine,
+    order: &StoredOrder,
+    to: &str,
+    id: &str,
+    message: impl FnOnce(mail_builder::MessageBuilder<'_>) -> Result<Vec<u8>>,
+) -> Result<Result<String, String>> {
+    let from = order.pec.to_ascii_lowercase();
+    {
+        let mut c = engine.store().conn().await?;
+        if let Some(m) = store::pec::sent_with_msgid(&mut c, &from, &format!("<{id}>")).await? {
+            return Ok(Ok(m.identificativo));
+        }
+    }
+    let raw = message(
+        mail_builder::MessageBuilder::new()
+            .from((order.name.as_str(), from.as_str()))
+            .to(to)
+            .date(chrono::Utc::now().timestamp())
+            .message_id(id),
+    )?;
+    Ok(match engine.submit(&from, &from, &[to.to_owned()], &raw).await? {
+        engine::access::Submission::Accepted { identificativo } => Ok(identificativo),
+        engine::access::Submission::Refused { code, text, .. } => Err(format!("{code} {text}")),
+    })
+}
+
+/// The domain of the Order's PEC, for the Message-IDs of what it sends.
+pub fn mail_domain(order: &StoredOrder) -> String {
+    order
+        .pec
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d)
+        .to_ascii_lowercase()
+}
