@@ -62,18 +62,6 @@ impl Demo {
     }
 }
 
-/// Runs a `certa` command on a provider's data; its stdout, or a panic naming the failure.
-fn run(data: &Path, args: &[&str]) -> String {
-    let out = certa().args(args).arg("--data").arg(data).output().unwrap();
-    assert!(
-        out.status.success(),
-        "certa {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A DCS-like convention on `domain`: yearly EUR 6.50 + VAT, tacit renewal, weekly
 /// notices from 90 days before, suspended at 11:00 on the expiry day for 20 days.
 fn dcs_convention(dir: &Path, domain: &str) -> PathBuf {
@@ -114,7 +102,7 @@ fn rome_day(days: i64) -> NaiveDate {
 fn subscribe(data: &Path, address: &str, tax_id: &str, expiry: NaiveDate) {
     let activated = expiry.checked_sub_months(chrono::Months::new(12)).unwrap();
     let at = format!("{activated}T09:00:00+01:00");
-    run(
+    ok_on(
         data,
         &[
             "subscription",
@@ -137,7 +125,7 @@ fn subscribe(data: &Path, address: &str, tax_id: &str, expiry: NaiveDate) {
 }
 
 fn subscription(data: &Path, address: &str) -> serde_json::Value {
-    serde_json::from_str(&run(data, &["subscription", "show", address, "--json"])).unwrap()
+    serde_json::from_str(&ok_on(data, &["subscription", "show", address, "--json"])).unwrap()
 }
 
 /// Finds a string field anywhere in a JSON value (the order's ID, whatever the layout).
@@ -158,7 +146,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
     let (other_local, _) = demo.user(0, 1);
     let (remote, _) = demo.user(1, 0);
     let conv = dcs_convention(demo._dir.path(), &demo.domain(0));
-    run(&data, &["convention", "create", conv.to_str().unwrap()]);
+    ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
     // Expired yesterday and unpaid: suspended since 11:00 yesterday.
     let expiry = rome_day(-1);
     subscribe(&data, holder, "RSSMRA85T10A562S", expiry);
@@ -172,7 +160,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
     });
 
     // The daily machine: the last weekly notice with its order, and the suspension.
-    let report = run(&data, &["lifecycle", "run"]);
+    let report = ok_on(&data, &["lifecycle", "run"]);
     assert!(report.contains("suspend"), "{report}");
     let sub = subscription(&data, holder);
     assert!(sub.to_string().contains("suspended"), "{sub}");
@@ -194,7 +182,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
 
     // Paid during the suspension: reactivated at once, expiry from the old one.
     let order = find_order_id(&sub).expect("the notices named a renewal order");
-    let paid = run(
+    let paid = ok_on(
         &data,
         &[
             "payment",
@@ -229,7 +217,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
         );
     }
     // Paying twice changes nothing.
-    let twice = run(
+    let twice = ok_on(
         &data,
         &[
             "payment",
@@ -251,11 +239,11 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
     let data = demo.data(0);
     let (holder, _) = demo.user(0, 0);
     let conv = dcs_convention(demo._dir.path(), &demo.domain(0));
-    run(&data, &["convention", "create", conv.to_str().unwrap()]);
+    ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
     let expiry = rome_day(10);
     subscribe(&data, holder, "RSSMRA85T10A562S", expiry);
     let management = format!("gestione@{}", demo.domain(0));
-    run(
+    ok_on(
         &data,
         &[
             "mailbox",
@@ -267,7 +255,7 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
     );
 
     // A weekly notice (13 days before expiry), then the holder cancels by PEC.
-    let report = run(&data, &["lifecycle", "run"]);
+    let report = ok_on(&data, &["lifecycle", "run"]);
     assert!(report.contains("notice"), "{report}");
     let request = message(holder, &[&management], &[], "Disdetta casella PEC", "");
     let o = submit(&demo.account(0, 0), holder, &[&management], &request, &[]);
@@ -288,7 +276,7 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
         .utc();
 
     // The next run reads it; later runs send no renewal notice.
-    run(&data, &["lifecycle", "run"]);
+    ok_on(&data, &["lifecycle", "run"]);
     let sub = subscription(&data, holder);
     let text = sub.to_string();
     // Recorded at the acceptance's legal time from the daticert (UTC in the JSON).
@@ -298,11 +286,11 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
     let before = mailbox(&data, holder).len();
     // The notice 6 days before expiry would be due in 5 days: none comes.
     let in_five_days = format!("{}T12:00:00+01:00", rome_day(5));
-    let report = run(&data, &["lifecycle", "run", "--now", &in_five_days]);
+    let report = ok_on(&data, &["lifecycle", "run", "--now", &in_five_days]);
     assert!(!report.contains("notice"), "{report}");
     assert_eq!(mailbox(&data, holder).len(), before, "no notice after the cancellation");
     // Service ends the day after expiry.
     let day_after = format!("{}T12:00:00+01:00", expiry.succ_opt().unwrap());
-    let report = run(&data, &["lifecycle", "run", "--now", &day_after]);
+    let report = ok_on(&data, &["lifecycle", "run", "--now", &day_after]);
     assert!(report.contains("end-service"), "{report}");
 }

@@ -70,11 +70,11 @@ impl Demo {
     fn order(&self) -> String {
         let data = self.data(0);
         let pec = format!("segreteria@{}", self.domain(0));
-        ok(
+        ok_on(
             &data,
             &["mailbox", "add", &pec, "--password", "segreteria segreteria segreteria"],
         );
-        ok(
+        ok_on(
             &data,
             &[
                 "order",
@@ -100,33 +100,8 @@ impl Demo {
     }
 }
 
-fn certa_on(data: &Path, args: &[&str]) -> std::process::Output {
-    certa().args(args).arg("--data").arg(data).output().unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = certa_on(data, args);
-    assert!(
-        out.status.success(),
-        "certa {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(data: &Path, args: &[&str]) -> String {
-    let out = certa_on(data, args);
-    assert!(
-        !out.status.success(),
-        "certa {args:?} succeeded: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
 fn json(data: &Path, args: &[&str]) -> Value {
-    let text = ok(data, args);
+    let text = ok_on(data, args);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("certa {args:?}: {e}: {text}"))
 }
 
@@ -172,7 +147,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     let order_pec = demo.order();
     // A mailbox here that its holder will lose.
     let closing = format!("dott.conte@{}", demo.domain(0));
-    ok(
+    ok_on(
         &data,
         &["mailbox", "add", &closing, "--password", "conte conte conte conte"],
     );
@@ -224,7 +199,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     assert_eq!(warnings_of(&conte), "[]");
 
     // The operator closes Conte's box: the registry learns he has no valid PEC any more.
-    let out = ok(&data, &["mailbox", "status", &closing, "closed"]);
+    let out = ok_on(&data, &["mailbox", "status", &closing, "closed"]);
     assert!(
         out.contains(&format!(
             "flagged as no longer valid on member {conte} of Order {ORDER}"
@@ -247,11 +222,11 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     );
 
     // The campaign: Verdi needs a letter; the other two go as PEC through the engine.
-    let err = fails(&data, &["compliance", "warn", "--order", ORDER]);
+    let err = fails_on(&data, &["compliance", "warn", "--order", ORDER]);
     assert!(err.contains("--letters"), "{err}");
     let letters = demo.path("letters.txt");
     let tomorrow = (today() + chrono::Days::new(1)).to_string();
-    let err = fails(
+    let err = fails_on(
         &data,
         &[
             "compliance",
@@ -265,7 +240,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
         ],
     );
     assert!(err.contains("dated by its acceptance"), "{err}");
-    let out = ok(
+    let out = ok_on(
         &data,
         &[
             "compliance",
@@ -293,7 +268,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
 
     // The next report reads the outcomes from the provider's records.
     let (b, c) = wait_until("both outcomes recorded", Duration::from_secs(60), || {
-        ok(&data, &["compliance", "report", "--order", ORDER]);
+        ok_on(&data, &["compliance", "report", "--order", ORDER]);
         let (b, c) = (steps(&member(&data, &bianchi)), steps(&member(&data, &conte)));
         let done = |s: &[(String, String, Option<String>)]| s.iter().any(|x| x.0 == "received" || x.0 == "undelivered");
         (done(&b) && done(&c)).then_some((b, c))
@@ -334,7 +309,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     );
 
     // Again: Conte by letter, and no PEC twice.
-    let out = ok(
+    let out = ok_on(
         &data,
         &[
             "compliance",
@@ -376,7 +351,7 @@ fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() 
     let data = demo.data(0);
     demo.order();
     let ministry = format!("prot.dgsia@{}", demo.domain(1));
-    ok(
+    ok_on(
         &demo.data(1),
         &[
             "mailbox",
@@ -398,7 +373,7 @@ fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() 
     );
     let file = demo.path("roll.csv");
     std::fs::write(&file, roll).unwrap();
-    ok(&data, &["member", "import", file.to_str().unwrap(), "--order", ORDER]);
+    ok_on(&data, &["member", "import", file.to_str().unwrap(), "--order", ORDER]);
 
     let (cert, key) = signing_certificate(demo.dir.path(), "Mario Rossi", &delegate_cf());
     let (other_cert, other_key) = signing_certificate(demo.dir.path(), "Anna Bianchi", &a);

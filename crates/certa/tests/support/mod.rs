@@ -257,3 +257,31 @@ fn rand_suffix() -> u64 {
             .unwrap()
             .as_nanos() as u64)
 }
+
+/// `certa ARGS --data DATA`, run to the end.
+pub fn certa_on(data: &Path, args: &[&str]) -> std::process::Output {
+    certa().args(args).arg("--data").arg(data).output().unwrap()
+}
+
+/// Runs a command on a provider's data that must succeed; its standard output.
+pub fn ok_on(data: &Path, args: &[&str]) -> String {
+    let out = certa_on(data, args);
+    assert!(
+        out.status.success(),
+        "certa {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command on a provider's data that must fail; its standard error.
+pub fn fails_on(data: &Path, args: &[&str]) -> String {
+    let out = certa_on(data, args);
+    assert!(
+        !out.status.success(),
+        "certa {args:?} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}

@@ -92,32 +92,7 @@ impl Signer {
     /// conversion), digest SHA-256, signer certificate and chain embedded, signed attributes
     /// including signingTime. Returns DER.
     pub fn sign_detached(&self, content: &[u8]) -> Result<Vec<u8>, SmimeError> {
-        let mut stack = Stack::new().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
-        for c in &self.chain {
-            stack.push(c.clone()).map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
-        }
-        let cms = CmsContentInfo::sign(
-            Some(&self.cert),
-            Some(&self.key),
-            Some(&stack),
-            Some(content),
-            CMSOptions::DETACHED | CMSOptions::BINARY,
-        )
-        .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
-        let der = cms.to_der().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
-        // CMS_sign picks the key's default digest: make sure it is what micalg announces.
-        let info =
-            cms_info::parse(&der).map_err(|e| SmimeError::Sign(format!("cannot decode our own signature: {e:?}")))?;
-        let found = info
-            .first_signer
-            .map(|s| s.digest_oid)
-            .unwrap_or_else(|| "none".to_owned());
-        if found != cms_info::OID_SHA256 {
-            return Err(SmimeError::UnexpectedDigest {
-                found: cms_info::digest_name(&found),
-            });
-        }
-        Ok(der)
+        self.sign(content, CMSOptions::DETACHED | CMSOptions::BINARY)
     }
 
     /// CAdES-BES (ETSI EN 319 122-1), the `.p7m` of an Italian *firma digitale*: CMS
@@ -127,11 +102,17 @@ impl Signer {
     pub fn sign_cades(&self, content: &[u8]) -> Result<Vec<u8>, SmimeError> {
         // OpenSSL's CMS_CADES (3.0 and later), which the openssl crate does not name.
         const CMS_CADES: u32 = 0x10_0000;
+        self.sign(content, CMSOptions::BINARY | CMSOptions::from_bits_retain(CMS_CADES))
+    }
+
+    /// CMS SignedData over `content` with the certificate and chain embedded; DER.
+    /// CMS_sign picks the key's default digest: refused unless it is SHA-256, the
+    /// one micalg and the rules announce.
+    fn sign(&self, content: &[u8], flags: CMSOptions) -> Result<Vec<u8>, SmimeError> {
         let mut stack = Stack::new().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         for c in &self.chain {
             stack.push(c.clone()).map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         }
-        let flags = CMSOptions::BINARY | CMSOptions::from_bits_retain(CMS_CADES);
         let cms = CmsContentInfo::sign(Some(&self.cert), Some(&self.key), Some(&stack), Some(content), flags)
             .map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
         let der = cms.to_der().map_err(|e| SmimeError::Sign(ossl_reason(&e)))?;
