@@ -415,7 +415,7 @@ pub async fn set_pec_valid(c: &mut Conn, pec_id: i64, valid: bool) -> Result<()>
 }
 
 /// Marks an official address not valid, with why: a mailbox of this installation
-/// that closed, a diffida that could not be delivered. Every member (of any Order)
+/// that closed, a diffida that could not be delivered (after any earlier flag). Every member (of any Order)
 /// whose official address it is: `(member id, order, codice fiscale)`.
 pub async fn flag_address(c: &mut Conn, address: &str, flag: &str) -> Result<Vec<(i64, String, String)>> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
@@ -426,11 +426,15 @@ pub async fn flag_address(c: &mut Conn, address: &str, flag: &str) -> Result<Vec
     .fetch_all(&mut *c)
     .await?;
     if !rows.is_empty() {
-        sqlx::query("UPDATE registry_pec SET valid = 0, flag = $1 WHERE LOWER(address) = $2 AND official = 1")
-            .bind(flag)
-            .bind(address.trim().to_lowercase())
-            .execute(c)
-            .await?;
+        // A flag already there (why the address never counted, say) is kept, the new one after it.
+        sqlx::query(
+            "UPDATE registry_pec SET valid = 0, flag = CASE WHEN flag IS NULL THEN $1 ELSE flag || '; ' || $1 END
+             WHERE LOWER(address) = $2 AND official = 1",
+        )
+        .bind(flag)
+        .bind(address.trim().to_lowercase())
+        .execute(c)
+        .await?;
     }
     Ok(rows)
 }

@@ -174,6 +174,14 @@ async fn one_official_pec_at_a_time_and_the_history_is_kept() {
         let official = &reg::official_pecs(&mut c, "A").await.unwrap()[0];
         assert!(!official.valid);
         assert_eq!(official.flag.as_deref(), Some("mailbox closed on 2025-04-01"));
+        reg::flag_address(&mut c, "mario.rossi@legalmail.it", "diffida not delivered")
+            .await
+            .unwrap();
+        let official = &reg::official_pecs(&mut c, "A").await.unwrap()[0];
+        assert_eq!(
+            official.flag.as_deref(),
+            Some("mailbox closed on 2025-04-01; diffida not delivered")
+        );
         assert_eq!(
             reg::all_official_addresses(&mut c).await.unwrap(),
             [("mario.rossi@legalmail.it".to_string(), "RSSMRA80A01H501U".to_string())]
