@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use support::{Proc, certa, wait_until};
+use support::{Proc, certa, certa_on, fails_on, json_on, ok_on, wait_until};
 
 const DOMAIN: &str = "pec.dcssrl.it";
 const TAX_ID: &str = "RSSMRA85T10A562S";
@@ -98,35 +98,21 @@ impl Provider {
     }
 
     fn certa(&self, args: &[&str]) -> Output {
-        certa().args(args).arg("--data").arg(&self.data).output().unwrap()
+        certa_on(&self.data, args)
     }
 
     /// Runs a command that must succeed; its standard output.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.certa(args);
-        assert!(
-            out.status.success(),
-            "certa {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        ok_on(&self.data, args)
     }
 
     /// Runs a command that must fail; its standard error.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.certa(args);
-        assert!(
-            !out.status.success(),
-            "certa {args:?} succeeded: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
+        fails_on(&self.data, args)
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let text = self.ok(args);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("certa {args:?}: {e}: {text}"))
+        json_on(&self.data, args)
     }
 
     fn convention(&self, toml: &str) {

@@ -14,13 +14,12 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use chrono::NaiveDate;
 use registry::{CodiceFiscale, Sex};
 use serde_json::Value;
 
-use support::certa;
+use support::{certa, fails_on, json_on, ok_on};
 
 const ORDER: &str = "OMCEO-FI";
 
@@ -67,34 +66,18 @@ impl Provider {
         path
     }
 
-    fn certa(&self, args: &[&str]) -> Output {
-        certa().args(args).arg("--data").arg(&self.data).output().unwrap()
-    }
-
+    /// Runs a command that must succeed; its standard output.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.certa(args);
-        assert!(
-            out.status.success(),
-            "certa {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        ok_on(&self.data, args)
     }
 
+    /// Runs a command that must fail; its standard error.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.certa(args);
-        assert!(
-            !out.status.success(),
-            "certa {args:?} succeeded: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
+        fails_on(&self.data, args)
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let text = self.ok(args);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("certa {args:?}: {e}: {text}"))
+        json_on(&self.data, args)
     }
 
     fn import(&self, roll: &Path, date: &str) -> Value {

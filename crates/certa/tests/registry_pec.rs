@@ -100,11 +100,6 @@ impl Demo {
     }
 }
 
-fn json(data: &Path, args: &[&str]) -> Value {
-    let text = ok_on(data, args);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("certa {args:?}: {e}: {text}"))
-}
-
 fn cf(surname: &str, name: &str, birth: (i32, u32, u32), sex: Sex) -> String {
     let birth = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
     CodiceFiscale::compute(surname, name, birth, sex, "D612")
@@ -122,7 +117,7 @@ fn today() -> NaiveDate {
 }
 
 fn member(data: &Path, cf: &str) -> Value {
-    json(data, &["member", "show", cf, "--order", ORDER, "--json"])
+    json_on(data, &["member", "show", cf, "--order", ORDER, "--json"])
 }
 
 fn steps(member: &Value) -> Vec<(String, String, Option<String>)> {
@@ -170,7 +165,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     let file = demo.path("roll.csv");
     std::fs::write(&file, roll).unwrap();
     let institutional = demo.domain(1);
-    let report = json(
+    let report = json_on(
         &data,
         &[
             "member",
@@ -214,7 +209,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
         "{shown}"
     );
 
-    let report = json(&data, &["compliance", "report", "--order", ORDER, "--json"]);
+    let report = json_on(&data, &["compliance", "report", "--order", ORDER, "--json"]);
     assert_eq!(
         report["report"]["without_valid_pec"],
         serde_json::json!([bianchi, conte, verdi]),
@@ -295,7 +290,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
 
     // Bianchi's term runs 30 days from delivery (Verdi's from the letter, its receipt
     // not being known); Conte's diffida is void: a letter is due.
-    let report = json(&data, &["compliance", "report", "--order", ORDER, "--json"]);
+    let report = json_on(&data, &["compliance", "report", "--order", ORDER, "--json"]);
     let deadline = (today() + chrono::Days::new(30)).to_string();
     assert_eq!(
         report["report"]["warned"],
@@ -402,7 +397,7 @@ fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() 
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("F001") && err.contains(&delegate_cf()), "{err}");
-    let history = json(&data, &["export", "history", "--order", ORDER, "--json"]);
+    let history = json_on(&data, &["export", "history", "--order", ORDER, "--json"]);
     assert_eq!(history["reginde"], serde_json::json!([]), "{history}");
 
     let out = send(&cert, &key, &sent_xml);
@@ -412,7 +407,7 @@ fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() 
         stdout.contains(&format!("sent by PEC from segreteria@{} to {ministry}", demo.domain(0))),
         "{stdout}"
     );
-    let history = json(&data, &["export", "history", "--order", ORDER, "--json"]);
+    let history = json_on(&data, &["export", "history", "--order", ORDER, "--json"]);
     let identificativo = history["reginde"][0]["message"]
         .as_str()
         .expect("the PEC is recorded")

@@ -285,3 +285,9 @@ pub fn fails_on(data: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stderr).unwrap()
 }
+
+/// [`ok_on`] of a `--json` command, parsed.
+pub fn json_on(data: &Path, args: &[&str]) -> serde_json::Value {
+    let text = ok_on(data, args);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("certa {args:?}: {e}: {text}"))
+}
