@@ -110,19 +110,22 @@ pub fn diffide(steps: &[StoredStep]) -> Result<Vec<Diffida>> {
         }
         let open = out.iter_mut().rev().find(|d| d.closed_on.is_none() && !d.undelivered);
         match s.kind.as_str() {
-            "warned" | "letter" => out.push(Diffida {
-                sent_on: on,
-                received_on: None,
-                channel: if s.kind == "warned" {
-                    DiffidaChannel::Pec(s.detail.clone())
-                } else {
-                    DiffidaChannel::Letter
-                },
-                protocol: None,
-                suspended_on: None,
-                closed_on: None,
-                undelivered: false,
-            }),
+            "warned" | "letter" => {
+                messages.push(s.message.as_deref());
+                out.push(Diffida {
+                    sent_on: on,
+                    received_on: None,
+                    channel: if s.kind == "warned" {
+                        DiffidaChannel::Pec(s.detail.clone())
+                    } else {
+                        DiffidaChannel::Letter
+                    },
+                    protocol: None,
+                    suspended_on: None,
+                    closed_on: None,
+                    undelivered: false,
+                })
+            }
             "suspended" => {
                 if let Some(d) = open {
                     d.suspended_on = Some(on);
@@ -134,9 +137,6 @@ pub fn diffide(steps: &[StoredStep]) -> Result<Vec<Diffida>> {
                 }
             }
             _ => {}
-        }
-        if matches!(s.kind.as_str(), "warned" | "letter") {
-            messages.push(s.message.as_deref());
         }
     }
     Ok(out)
@@ -191,6 +191,13 @@ pub async fn record_deliveries(c: &mut store::Conn, order_code: &str, now: i64) 
         recorded += 1;
     }
     Ok(recorded)
+}
+
+/// The Order's roll, after recording what became of its diffide sent by PEC.
+async fn current_roll(c: &mut store::Conn, order: &str, now: i64) -> Result<Roll> {
+    let code = stored_order(c, order).await?.code;
+    record_deliveries(c, &code, now).await?;
+    Roll::load(c, order).await
 }
 
 /// After a member communicated `address`: closes an open cycle, and lifts a
@@ -263,9 +270,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             let on = date.unwrap_or_else(today);
             let store = data.store().await?;
             let mut c = store.conn().await?;
-            let code = stored_order(&mut c, &order).await?.code;
-            record_deliveries(&mut c, &code, store::millis(chrono::Utc::now())).await?;
-            let roll = Roll::load(&mut c, &order).await?;
+            let roll = current_roll(&mut c, &order, store::millis(chrono::Utc::now())).await?;
             let (report, _) = assess(&roll, on)?;
             if json {
                 println!(
@@ -294,9 +299,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             let store = data.store().await?;
             let mut tx = store.begin().await?;
             let now = store::millis(chrono::Utc::now());
-            let code = stored_order(&mut tx, &order).await?.code;
-            record_deliveries(&mut tx, &code, now).await?;
-            let roll = Roll::load(&mut tx, &order).await?;
+            let roll = current_roll(&mut tx, &order, now).await?;
             let (report, by_cf) = assess(&roll, on)?;
             for (cf, deadline) in &report.to_suspend {
                 let (stored, member) = &by_cf[cf.as_str()];
@@ -368,9 +371,7 @@ async fn warn(
     let store = data.store().await?;
     let now = store::millis(chrono::Utc::now());
     let mut tx = store.begin().await?;
-    let code = stored_order(&mut tx, order).await?.code;
-    record_deliveries(&mut tx, &code, now).await?;
-    let roll = Roll::load(&mut tx, order).await?;
+    let roll = current_roll(&mut tx, order, now).await?;
     let (report, by_cf) = assess(&roll, on)?;
     let mut by_pec = Vec::new();
     let mut by_letter = Vec::new();

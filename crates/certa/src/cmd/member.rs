@@ -118,10 +118,10 @@ impl Checker {
         let local_domains: BTreeSet<String> = store::mailboxes::domains(c)
             .await?
             .into_iter()
-            .map(|d| d.to_lowercase())
+            .map(|d| d.trim().to_lowercase())
             .collect();
         let config = PecCheckConfig {
-            provider_domains: provider_domains(c, data, lists.provider_domains).await?,
+            provider_domains: provider_domains(&local_domains, data, lists.provider_domains)?,
             institutional_domains: lists
                 .institutional_domains
                 .into_iter()
@@ -137,37 +137,48 @@ impl Checker {
     }
 
     async fn check(&self, c: &mut store::Conn, address: &str, owner: &TaxId) -> Result<Checked> {
-        let mut warnings: Vec<String> = Vec::new();
         let found = pec_checks::check_address(address, owner, &self.config, &self.book);
-        warnings.extend(found.iter().map(ToString::to_string));
+        let mut warnings: Vec<String> = found.iter().map(ToString::to_string).collect();
         // What makes an address not count at all, beyond a warning: not an address, an
-        // employer's institutional PEC, a citizen's CEC-PAC.
+        // employer's institutional PEC, a citizen's CEC-PAC (already among the warnings).
         let refused = found.iter().find(|w| {
             matches!(
                 w,
                 PecWarning::Malformed { .. } | PecWarning::InstitutionalDomain { .. } | PecWarning::CecPac { .. }
             )
         });
-        let flag = match address.rsplit_once('@') {
-            _ if refused.is_some() => refused.map(|w| format!("refused: {w}")),
-            Some((_, domain)) if self.local_domains.contains(domain) => {
-                match store::mailboxes::get(c, address).await? {
-                    None => Some(format!("there is no mailbox {address} on this provider")),
-                    Some(m) if m.status == store::mailboxes::Status::Closed => {
-                        Some(format!("mailbox {address} of this provider is closed"))
-                    }
-                    Some(_) => None,
+        let flag = match refused {
+            Some(w) => Some(format!("refused: {w}")),
+            None => {
+                let not_here = self.not_open_here(c, address).await?;
+                if let Some(why) = &not_here {
+                    warnings.push(format!("{why}: not valid"));
                 }
+                not_here
             }
-            _ => None,
         };
-        if let Some(f) = flag.as_ref().filter(|_| refused.is_none()) {
-            warnings.push(format!("{f}: not valid"));
-        }
         Ok(Checked {
             warnings,
             json: serde_json::to_string(&found)?,
             flag,
+        })
+    }
+
+    /// Why an address on one of this installation's domains cannot receive here
+    /// (no such mailbox, or a closed one); None for other domains.
+    async fn not_open_here(&self, c: &mut store::Conn, address: &str) -> Result<Option<String>> {
+        let Some((_, domain)) = address.rsplit_once('@') else {
+            return Ok(None);
+        };
+        if !self.local_domains.contains(domain) {
+            return Ok(None);
+        }
+        Ok(match store::mailboxes::get(c, address).await? {
+            None => Some(format!("there is no mailbox {address} on this provider")),
+            Some(m) if m.status == store::mailboxes::Status::Closed => {
+                Some(format!("mailbox {address} of this provider is closed"))
+            }
+            Some(_) => None,
         })
     }
 }
@@ -683,9 +694,9 @@ async fn list(order: &str, status: Option<&str>, ctu: bool, json: bool, data: &D
     Ok(ExitCode::SUCCESS)
 }
 
-/// The PEC providers' domains: this installation's, the provider index's, and the given ones.
-async fn provider_domains(c: &mut store::Conn, data: &DataArgs, extra: Vec<String>) -> Result<BTreeSet<String>> {
-    let mut domains: BTreeSet<String> = store::mailboxes::domains(c).await?.into_iter().collect();
+/// The PEC providers' domains: this installation's (`local`), the provider index's, and the given ones.
+fn provider_domains(local: &BTreeSet<String>, data: &DataArgs, extra: Vec<String>) -> Result<BTreeSet<String>> {
+    let mut domains = local.clone();
     let config = crate::provider::ProviderConfig::load(&data.data)?;
     let index = engine::index::ProviderIndex::load(&data.data.join(&config.index))?;
     domains.extend(index.providers.iter().flat_map(|p| p.domains.iter().cloned()));
