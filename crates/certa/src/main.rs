@@ -37,10 +37,10 @@ enum Command {
     Bench(cmd::bench::Args),
     /// The provider's domains.
     #[command(subcommand)]
-    Domain(cmd::mailbox::DomainCommand),
+    Domain(cmd::domain::Command),
     /// The provider's mailboxes.
     #[command(subcommand)]
-    Mailbox(cmd::mailbox::MailboxCommand),
+    Mailbox(cmd::mailbox::Command),
     /// The provider log.
     #[command(subcommand)]
     Log(cmd::log::Command),
@@ -105,8 +105,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => block_on(cmd::serve::run(args)),
         Command::Demo(args) => block_on(cmd::demo::run(args)),
         Command::Bench(args) => block_on(cmd::bench::run(args)),
-        Command::Domain(command) => block_on(cmd::mailbox::domain(command)),
-        Command::Mailbox(command) => block_on(cmd::mailbox::mailbox(command)),
+        Command::Domain(command) => block_on(cmd::domain::run(command)),
+        Command::Mailbox(command) => block_on(cmd::mailbox::run(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
         Command::Queue(args) => block_on(cmd::queue::run(args)),
         Command::Convention(command) => block_on(cmd::convention::convention(command)),

@@ -31,7 +31,7 @@ use store::pec::RecipientState;
 use store::registry::StoredOrder;
 use store::registry::{self as reg, StoredMember, StoredStep};
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 use super::member::{Roll, official, row, tag, today};
 use super::order::{mail_domain, send_once, stored_order, why_mailbox_cannot_send};
 use crate::provider::Provider;

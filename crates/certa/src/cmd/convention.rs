@@ -18,8 +18,8 @@ use lifecycle::subscription::{Pricing, activate};
 use serde_json::json;
 use store::lifecycle as lc;
 
+use super::DataArgs;
 use super::lifecycle_bench;
-use super::mailbox::DataArgs;
 use super::subscription::stored_convention;
 use crate::provider::Provider;
 

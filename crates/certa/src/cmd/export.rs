@@ -12,7 +12,7 @@ use registry::inipec::{self, DailyDelta, IniPecFormat, IniPecState};
 use registry::reginde::{self, esiti, xml};
 use store::registry::{self as reg, IniPecExport, RegindeExport, StoredEsito};
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 use super::member::{Roll, today};
 use super::order::{mail_domain, send_once, stored_order, why_mailbox_cannot_send};
 use crate::provider::Provider;

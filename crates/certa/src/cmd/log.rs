@@ -7,7 +7,7 @@ use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Europe::Rome;
 use store::log::Filter;
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

@@ -1,67 +1,31 @@
-//! `certa domain ...` and `certa mailbox ...`: the provider's domains and mailboxes.
+//! `certa mailbox add|list|show|status|password|export|import`: the provider's mailboxes.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use store::Store;
-use store::mailboxes::{self, Status};
+use anyhow::{Context, Result};
+use office::mailboxes::{self, NewMailbox};
+use store::mailboxes::{DEFAULT_QUOTA, Status};
 
-/// Where the provider's data is.
-#[derive(clap::Args, Clone)]
-pub struct DataArgs {
-    #[arg(long, env = "CERTA_DATA", default_value = "certa-data")]
-    pub data: PathBuf,
-    #[arg(long, env = "CERTA_DATABASE")]
-    pub database: Option<String>,
-}
-
-impl DataArgs {
-    pub async fn store(&self) -> Result<Store> {
-        let config = crate::provider::ProviderConfig::load(&self.data)?;
-        let store = Store::open(self.database.as_deref().or(config.database.as_deref()), &self.data)
-            .await
-            .context("cannot open the store")?;
-        // The provider's own domain hosts mailboxes from the start.
-        mailboxes::add_domain(
-            &mut *store.conn().await?,
-            &config.domain,
-            store::millis(chrono::Utc::now()),
-        )
-        .await?;
-        Ok(store)
-    }
-}
+use super::{DataArgs, OnCommandLine, print_json};
 
 #[derive(clap::Subcommand)]
-pub enum DomainCommand {
-    /// Host mailboxes of another domain on this provider.
-    Add {
-        domain: String,
-        #[command(flatten)]
-        data: DataArgs,
-    },
-    List {
-        #[command(flatten)]
-        data: DataArgs,
-    },
-}
-
-#[derive(clap::Subcommand)]
-pub enum MailboxCommand {
+pub enum Command {
     /// Create a mailbox; the password is read from standard input unless --password is given.
     Add {
         address: String,
         #[arg(long)]
         password: Option<String>,
         /// Quota in bytes (default 1 GB).
-        #[arg(long, default_value_t = mailboxes::DEFAULT_QUOTA)]
+        #[arg(long, default_value_t = DEFAULT_QUOTA)]
         quota: i64,
         #[command(flatten)]
         data: DataArgs,
     },
+    /// The mailboxes: address, status, usage and quota.
     List {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -70,15 +34,24 @@ pub enum MailboxCommand {
     /// The messages of a mailbox, folder by folder, with their PEC kind.
     Show {
         address: String,
+        /// Print the mailbox and its messages as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Set a mailbox active, suspended or closed.
+    /// Set a mailbox active, suspended, receive-only or closed.
     Status {
         address: String,
         status: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Set a mailbox's password, read from standard input unless --password is given.
+    Password {
+        address: String,
+        #[arg(long)]
+        password: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -109,54 +82,44 @@ pub enum MailboxCommand {
     },
 }
 
-pub async fn domain(cmd: DomainCommand) -> Result<ExitCode> {
-    match cmd {
-        DomainCommand::Add { domain, data } => {
-            let store = data.store().await?;
-            let mut c = store.conn().await?;
-            mailboxes::add_domain(&mut c, &domain, store::millis(chrono::Utc::now())).await?;
-            println!("domain {domain} added");
-        }
-        DomainCommand::List { data } => {
-            let store = data.store().await?;
-            for d in mailboxes::domains(&mut *store.conn().await?).await? {
-                println!("{d}");
-            }
-        }
+const NAMES: &[(&str, &str)] = &[("address", "ADDRESS"), ("status", "STATUS")];
+
+/// A password from `--password`, else the first line of standard input.
+fn password(given: Option<String>) -> Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
     }
-    Ok(ExitCode::SUCCESS)
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
+pub async fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        MailboxCommand::Add {
+        Command::Add {
             address,
-            password,
+            password: given,
             quota,
             data,
         } => {
-            let password = match password {
-                Some(p) => p,
-                None => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .context("cannot read the password from standard input")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
+            let password = password(given)?;
+            let office = data.office().await?;
+            let new = NewMailbox {
+                address: &address,
+                password: &password,
+                quota_bytes: quota,
             };
-            let store = data.store().await?;
-            let mut tx = store.begin().await?;
-            let m = mailboxes::create(&mut tx, &address, &password, quota, store::millis(chrono::Utc::now())).await?;
-            tx.commit().await?;
+            let m = mailboxes::add_mailbox(&office, &new).await.named(NAMES)?;
             println!("mailbox {} created (quota {} bytes)", m.address, m.quota_bytes);
         }
-        MailboxCommand::List { json, data } => {
-            let store = data.store().await?;
-            let list = mailboxes::list(&mut *store.conn().await?).await?;
+        Command::List { json, data } => {
+            let office = data.office().await?;
+            let list = mailboxes::list(&office).await.named(NAMES)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                print_json(&list)?;
             } else {
                 for m in list {
                     println!(
@@ -169,27 +132,24 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
                 }
             }
         }
-        MailboxCommand::Show { address, json, data } => {
-            let store = data.store().await?;
-            let mut c = store.conn().await?;
-            let Some(m) = mailboxes::get(&mut c, &address).await? else {
-                bail!("no mailbox {address} on this provider");
-            };
-            let messages = store::messages::list_mailbox(&mut c, m.id).await?;
+        Command::Show { address, json, data } => {
+            let office = data.office().await?;
+            let contents = mailboxes::show(&office, &address).await.named(NAMES)?;
             if json {
-                let rows: Vec<serde_json::Value> = messages
-                    .iter()
-                    .map(|(folder, msg)| serde_json::json!({"folder": folder, "message": msg}))
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({"mailbox": m, "messages": rows}))?
-                );
+                print_json(&contents)?;
             } else {
-                println!("{} ({}), {} messages", m.address, m.status.as_str(), messages.len());
-                for (folder, msg) in messages {
+                let m = &contents.mailbox;
+                println!(
+                    "{} ({}), {} messages",
+                    m.address,
+                    m.status.as_str(),
+                    contents.messages.len()
+                );
+                for entry in &contents.messages {
+                    let msg = &entry.message;
                     println!(
-                        "{folder:<8} uid {:<5} {:<26} {:>8} bytes  {}",
+                        "{:<8} uid {:<5} {:<26} {:>8} bytes  {}",
+                        entry.folder,
                         msg.uid,
                         msg.pec_kind.as_deref().unwrap_or("-"),
                         msg.size,
@@ -198,26 +158,31 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
                 }
             }
         }
-        MailboxCommand::Status { address, status, data } => {
+        Command::Status { address, status, data } => {
             let status = Status::parse(&status)?;
-            let store = data.store().await?;
-            let mut tx = store.begin().await?;
-            mailboxes::set_status(&mut tx, &address, status).await?;
-            // A closed box can no longer receive: flagged on the members who communicated it.
-            let flagged = if status == Status::Closed {
-                let day = super::member::today();
-                let flag = format!("mailbox {address} of this provider closed by the operator on {day}");
-                store::registry::flag_address(&mut tx, &address, &flag).await?
-            } else {
-                Vec::new()
-            };
-            tx.commit().await?;
-            println!("{address} is now {}", status.as_str());
-            for (_, order, cf) in flagged {
-                println!("flagged as no longer valid on member {cf} of Order {order}");
+            let office = data.office().await?;
+            let change = mailboxes::set_status(&office, &address, status).await.named(NAMES)?;
+            println!("{} is now {}", change.address, change.status.as_str());
+            for m in &change.flagged {
+                println!(
+                    "flagged as no longer valid on member {} of Order {}",
+                    m.codice_fiscale, m.order
+                );
             }
         }
-        MailboxCommand::Export {
+        Command::Password {
+            address,
+            password: given,
+            data,
+        } => {
+            let password = password(given)?;
+            let office = data.office().await?;
+            mailboxes::set_password(&office, &address, &password)
+                .await
+                .named(NAMES)?;
+            println!("password of {address} changed");
+        }
+        Command::Export {
             address,
             to,
             force,
@@ -236,7 +201,7 @@ pub async fn mailbox(cmd: MailboxCommand) -> Result<ExitCode> {
                 if s.sent == 1 { "row" } else { "rows" }
             );
         }
-        MailboxCommand::Import { address, from, data } => {
+        Command::Import { address, from, data } => {
             let store = data.store().await?;
             let s = crate::archive::import(&store, &address, &from).await?;
             println!(

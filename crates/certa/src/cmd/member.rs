@@ -17,8 +17,8 @@ use serde::Serialize;
 use store::registry::{self as reg, MemberFilter, MemberRow, NewPec, StoredMember, StoredOrder, StoredPec, StoredStep};
 use store::sqlx::Acquire as _;
 
+use super::DataArgs;
 use super::compliance::{diffide, restore};
-use super::mailbox::DataArgs;
 use super::order::stored_order;
 
 #[derive(clap::Subcommand)]

@@ -10,7 +10,7 @@ use registry::{CodiceFiscale, TaxId};
 use serde_json::json;
 use store::registry::{self as reg, StoredOrder};
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 
 #[derive(clap::Subcommand)]
 pub enum Command {

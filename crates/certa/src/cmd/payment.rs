@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use store::Store;
 use store::lifecycle::{self as lc, NewPayment, Order};
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 use crate::provider::Provider;
 
 #[derive(clap::Subcommand)]

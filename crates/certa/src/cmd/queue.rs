@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -34,8 +34,8 @@ use registry::model::{BirthPlace, Channel, PostalAddress};
 use registry::{CodiceFiscale, Member, MemberStatus, Sex, TaxId};
 use store::registry::{self as reg, MemberRow, NewPec, StoredOrder};
 
+use super::DataArgs;
 use super::init::{IndexEntry, create, write_index};
-use super::mailbox::DataArgs;
 use super::member::{row, tag};
 use crate::provider::config::Listen;
 

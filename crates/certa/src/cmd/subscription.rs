@@ -14,7 +14,7 @@ use lifecycle::subscription::{Pricing, State, Subscription, SubscriptionError, a
 use serde_json::json;
 use store::lifecycle::{self as lc, Order, StoredSubscription};
 
-use super::mailbox::DataArgs;
+use super::DataArgs;
 use crate::provider::Provider;
 
 #[derive(clap::Subcommand)]

@@ -1,0 +1,130 @@
+//! What the office suites share: a provider (dev PKI, an index listing only itself,
+//! an engine on a stopped clock) on a new SQLite store and on a new PostgreSQL
+//! database of its own on the server of `CERTA_TEST_POSTGRES` (default
+//! postgres://postgres@127.0.0.1:5432/test; a missing server is a failure).
+//!
+//! The office tests call the office directly, without the binary and without job
+//! workers: what the engine queues (receipts, envelopes) stays queued, so the
+//! transport is one that cannot reach anyone and says so.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Utc};
+use engine::{BoxFuture, Clock, Endpoint, Engine, ProviderIndex, SendOutcome, Transport};
+use office::Office;
+use store::Store;
+use store::sqlx::{self, Connection};
+
+pub const DOMAIN: &str = "pec.office.test";
+
+/// A clock stopped at one instant, moved by hand.
+pub struct Stopped(pub std::sync::Mutex<DateTime<Utc>>);
+
+impl Clock for Stopped {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+struct Offline;
+
+impl Transport for Offline {
+    fn send<'a>(&'a self, to: &'a Endpoint, _: &'a str, _: &'a [String], _: &'a [u8]) -> BoxFuture<'a, SendOutcome> {
+        Box::pin(
+            async move { SendOutcome::Retry(format!("the office tests reach no server ({}:{})", to.host, to.port)) },
+        )
+    }
+}
+
+/// A provider of `DOMAIN` in `dir` on `database` (None: SQLite in `dir`), its clock at `now`.
+pub async fn office(dir: &Path, database: Option<&str>, now: DateTime<Utc>) -> Office {
+    std::fs::create_dir_all(dir).unwrap();
+    let pki = pec::smime::dev_pki(DOMAIN, "Office Test S.p.A.", &["localhost"], now).unwrap();
+    std::fs::write(dir.join("signer.pem"), &pki.signer_cert_pem).unwrap();
+    std::fs::write(
+        dir.join("index.toml"),
+        format!(
+            "[[provider]]\nname = \"Office Test S.p.A.\"\ndomains = [\"{DOMAIN}\"]\nreceipts = \"posta-certificata@{DOMAIN}\"\n\
+             smtp = \"127.0.0.1:9\"\ntls = \"none\"\ncertificate = \"signer.pem\"\n"
+        ),
+    )
+    .unwrap();
+    let index = ProviderIndex::load(&dir.join("index.toml")).unwrap();
+    let signer = pec::smime::Signer::from_pem(
+        pki.signer_cert_pem.as_bytes(),
+        pki.signer_key_pem.as_bytes(),
+        pki.ca_cert_pem.as_bytes(),
+    )
+    .unwrap();
+    let store = Store::open(database, dir).await.unwrap();
+    store::mailboxes::add_domain(&mut *store.conn().await.unwrap(), DOMAIN, store::millis(now))
+        .await
+        .unwrap();
+    let engine = Engine::new(
+        store,
+        pec::Gestore::new("Office Test S.p.A.", DOMAIN, signer),
+        index,
+        engine::Config::default(),
+        Arc::new(Stopped(std::sync::Mutex::new(now))),
+        Arc::new(Offline),
+    );
+    Office::new(Arc::new(engine))
+}
+
+pub fn admin_url() -> String {
+    std::env::var("CERTA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A fresh PostgreSQL database: (its URL, its name).
+pub async fn fresh_postgres() -> (String, String) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "certa_office_{}_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = admin_url();
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is required for the office tests ({admin}): {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    (format!("{base}/{name}"), name)
+}
+
+pub async fn drop_postgres(name: &str) {
+    if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url()).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await;
+    }
+}
+
+/// Runs `case` on a provider with a new SQLite store, then on one with a new
+/// PostgreSQL database; the clock starts at `now`.
+pub async fn on_both<F, Fut>(now: DateTime<Utc>, case: F)
+where
+    F: Fn(Office) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = office(&dir.path().join("sqlite"), None, now).await;
+    case(sqlite.clone()).await;
+    sqlite.close().await;
+
+    let (url, name) = fresh_postgres().await;
+    let pg = office(&dir.path().join("pg"), Some(&url), now).await;
+    case(pg.clone()).await;
+    pg.close().await;
+    drop_postgres(&name).await;
+}
