@@ -16,7 +16,9 @@
 //!
 //! Time comes from the engine's clock ([`Office::now`]), never from the system.
 
+pub mod archive;
 pub mod error;
+pub mod journal;
 pub mod mailboxes;
 
 use std::sync::Arc;

@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use chrono::{NaiveDate, TimeZone};
+use anyhow::Result;
+use chrono::NaiveDate;
 use chrono_tz::Europe::Rome;
-use store::log::Filter;
+use office::journal::LogQuery;
 
-use super::DataArgs;
+use super::{DataArgs, OnCommandLine, print_json};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -17,8 +17,10 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
+    /// The identificativo of a PEC (the message-ID its provider gave it).
     #[arg(long)]
     identificativo: Option<String>,
+    /// The Message-ID of the original message.
     #[arg(long)]
     msgid: Option<String>,
     /// Sender or recipient.
@@ -33,38 +35,31 @@ pub struct SearchArgs {
     /// Only this event (Accettazione, Consegna, MancataConsegna24h, ...).
     #[arg(long)]
     event: Option<String>,
+    /// At most this many entries.
     #[arg(long, default_value_t = 1000)]
     limit: i64,
+    /// Print the entries as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     data: DataArgs,
 }
 
-fn day_start(d: NaiveDate) -> Result<i64> {
-    let local = d.and_hms_opt(0, 0, 0).context("invalid date")?;
-    Ok(Rome
-        .from_local_datetime(&local)
-        .earliest()
-        .context("invalid date in Europe/Rome")?
-        .timestamp_millis())
-}
-
 pub async fn run(cmd: Command) -> Result<ExitCode> {
     let Command::Search(a) = cmd;
-    let store = a.data.store().await?;
-    let filter = Filter {
+    let office = a.data.office().await?;
+    let query = LogQuery {
         identificativo: a.identificativo,
         msgid: a.msgid,
         address: a.address,
-        from: a.from.map(day_start).transpose()?,
-        to: a.to.map(|d| day_start(d + chrono::Duration::days(1))).transpose()?,
+        from: a.from,
+        to: a.to,
         event: a.event,
         limit: a.limit,
     };
-    let entries = store::log::search(&mut *store.conn().await?, &filter).await?;
+    let entries = office::journal::search_log(&office, query).await.named(&[])?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        print_json(&entries)?;
         return Ok(ExitCode::SUCCESS);
     }
     for e in &entries {

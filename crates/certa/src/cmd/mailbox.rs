@@ -188,8 +188,13 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             force,
             data,
         } => {
-            let store = data.store().await?;
-            let s = crate::archive::export(&store, &address, &to, force).await?;
+            let office = data.office().await?;
+            let s = match office::archive::export(&office, &address, &to, force).await {
+                Err(e) if e.field() == Some("force") => {
+                    anyhow::bail!("{}: use --force to replace it", e.reason())
+                }
+                done => done.named(NAMES)?,
+            };
             println!(
                 "{} exported to {}: {} folders, {} messages, {} bytes; index of sent messages: {} {}",
                 s.address,
@@ -202,8 +207,8 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             );
         }
         Command::Import { address, from, data } => {
-            let store = data.store().await?;
-            let s = crate::archive::import(&store, &address, &from).await?;
+            let office = data.office().await?;
+            let s = office::archive::import(&office, &address, &from).await.named(NAMES)?;
             println!(
                 "{} imported into {}: {} folders ({} created), {} messages, {} bytes",
                 s.exported_from, s.address, s.folders, s.created_folders, s.messages, s.bytes

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::Result;
+use crate::Result;
 use chrono_tz::Europe::Rome;
 use store::Conn;
 use store::pec::{Recipient, RecipientState};

@@ -6,17 +6,19 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use super::{Context, Result, bail};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use store::sqlx::Connection;
 use store::{BlobId, Store, mailboxes, messages};
 
+use crate::{Error, Office};
+
 use super::manifest::{self, FolderEntry, Manifest, MessageEntry};
 use super::{index, maildir};
 
 /// What an export wrote.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportSummary {
     pub address: String,
     pub path: PathBuf,
@@ -29,19 +31,23 @@ pub struct ExportSummary {
 
 type ArchiveWriter<'a> = tar::Builder<GzEncoder<BufWriter<&'a std::fs::File>>>;
 
-/// Exports mailbox `address` to `to`; an existing `to` is replaced only with `force`.
-pub async fn export(store: &Store, address: &str, to: &Path, force: bool) -> Result<ExportSummary> {
+/// Exports mailbox `address` to the file `to`; an existing `to` is replaced only
+/// with `force` (refused otherwise, field `force`).
+pub async fn export(office: &Office, address: &str, to: &Path, force: bool) -> crate::Result<ExportSummary> {
     if to.is_dir() {
-        bail!("{} is a directory: give the archive's file name", to.display());
+        return Err(Error::invalid(
+            "to",
+            format!("{} is a directory: give the archive's file name", to.display()),
+        ));
     }
     if !force && to.symlink_metadata().is_ok() {
-        bail!(
-            "{} already exists: choose another name or use --force to replace it",
-            to.display()
-        );
+        return Err(Error::refused_on(
+            "force",
+            format!("{} already exists: choose another name or replace it", to.display()),
+        ));
     }
-    let now = chrono::Utc::now();
-    let (manifest, sent) = read_mailbox(store, address, store::millis(now)).await?;
+    let now = office.now_ms();
+    let (manifest, sent) = read_mailbox(office.store(), address, now).await?;
     let dir = match to.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -50,23 +56,23 @@ pub async fn export(store: &Store, address: &str, to: &Path, force: bool) -> Res
         .prefix(".certa-export-")
         .suffix(".part")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let bytes = write_archive(store, tmp.as_file(), &manifest, &sent, store::millis(now))
+        .map_err(|e| Error::file(dir, format!("cannot create a temporary file: {e}")))?;
+    let bytes = write_archive(office.store(), tmp.as_file(), &manifest, &sent, now)
         .await
-        .with_context(|| format!("cannot write the archive {}", to.display()))?;
+        .map_err(|e| Error::file(to, format!("cannot write the archive: {e}")))?;
     tmp.as_file()
         .sync_all()
-        .with_context(|| format!("cannot sync {}", tmp.path().display()))?;
-    // Without --force the rename itself refuses a file that appeared meanwhile.
+        .map_err(|e| Error::file(tmp.path(), format!("cannot sync: {e}")))?;
+    // Without force the rename itself refuses a file that appeared meanwhile.
     let persisted = if force {
         tmp.persist(to)
     } else {
         tmp.persist_noclobber(to)
     };
-    persisted.map_err(|e| anyhow::anyhow!("cannot rename the archive to {}: {}", to.display(), e.error))?;
+    persisted.map_err(|e| Error::file(to, format!("cannot rename the archive to it: {}", e.error)))?;
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync {}", dir.display()))?;
+        .map_err(|e| Error::file(dir, format!("cannot sync: {e}")))?;
     Ok(ExportSummary {
         address: manifest.address.clone(),
         path: to.to_path_buf(),
@@ -78,11 +84,14 @@ pub async fn export(store: &Store, address: &str, to: &Path, force: bool) -> Res
 }
 
 /// The manifest and the index of sent messages, from one read transaction.
-async fn read_mailbox(store: &Store, address: &str, now: i64) -> Result<(Manifest, Vec<index::SentMessage>)> {
+async fn read_mailbox(store: &Store, address: &str, now: i64) -> crate::Result<(Manifest, Vec<index::SentMessage>)> {
     let mut conn = store.conn().await?;
     let mut tx = conn.begin().await?;
     let Some(mailbox) = mailboxes::get(&mut tx, address).await? else {
-        bail!("no mailbox {address} on this provider");
+        return Err(Error::not_found(
+            "address",
+            format!("no mailbox {address} on this provider"),
+        ));
     };
     let top = manifest::top_dir(&mailbox.address);
     let mut folders = Vec::new();

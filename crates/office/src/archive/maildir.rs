@@ -12,7 +12,7 @@
 //! are written `%XX` for each UTF-8 byte, so a level never holds the separator and
 //! the mapping is reversible: `Fatture.2025` is `.Fatture%2E2025`.
 
-use anyhow::{Result, bail};
+use super::{Result, bail};
 
 /// The file Maildir++ puts in every folder directory but the root.
 pub const FOLDER_MARKER: &str = "maildirfolder";

@@ -8,15 +8,16 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Component, Path};
 
-use anyhow::{Context, Result, bail};
+use super::{Context, Problem, Result, bail};
 use flate2::read::GzDecoder;
 use store::messages::{self, NewMessage};
 use store::{BlobId, Conn, Store, changes, mailboxes};
 
 use super::manifest::{self, Manifest};
+use crate::{Error, Office};
 
 /// What an import added.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportSummary {
     pub address: String,
     /// The mailbox the archive was exported from.
@@ -33,18 +34,23 @@ pub struct ImportSummary {
 /// Larger than any message the provider accepts (`max_message_size` is 100 MB by default).
 const MAX_FILE: u64 = 1 << 30;
 
-/// Imports the archive `from` into mailbox `address`, which must exist and be empty.
-pub async fn import(store: &Store, address: &str, from: &Path) -> Result<ImportSummary> {
+/// Imports the archive `from` into mailbox `address`, which must exist and be
+/// empty. A problem with the archive is an error about `from`, naming the entry.
+pub async fn import(office: &Office, address: &str, from: &Path) -> crate::Result<ImportSummary> {
+    let store = office.store();
     {
         // Checked before the archive is read, and again in the transaction.
         let mut c = store.conn().await?;
         target(&mut c, address).await?;
     }
-    let manifest = verify(from)?;
-    write_blobs(store, from, &manifest).await?;
+    let unusable = |p: Problem| Error::invalid("from", p.to_string());
+    let manifest = verify(from).map_err(unusable)?;
+    write_blobs(store, from, &manifest).await.map_err(unusable)?;
     let mut tx = store.begin().await?;
     let mailbox = target(&mut tx, address).await?;
-    let (folder_ids, created_folders) = restore_folders(&mut tx, mailbox.id, &manifest).await?;
+    let (folder_ids, created_folders) = restore_folders(&mut tx, mailbox.id, &manifest, office.now())
+        .await
+        .map_err(unusable)?;
     let mut bytes = 0;
     for m in &manifest.messages {
         let flags: Vec<&str> = m.flags.iter().map(String::as_str).collect();
@@ -58,7 +64,7 @@ pub async fn import(store: &Store, address: &str, from: &Path) -> Result<ImportS
         };
         messages::append(&mut tx, folder_ids[m.folder.as_str()], &new)
             .await
-            .with_context(|| format!("cannot store {}", m.path))?;
+            .map_err(|e| Error::invalid("from", format!("cannot store {}: {e}", m.path)))?;
         bytes += m.size;
     }
     let mailbox = mailboxes::by_id(&mut tx, mailbox.id).await?;
@@ -81,6 +87,7 @@ async fn restore_folders<'m>(
     c: &mut Conn,
     mailbox_id: i64,
     manifest: &'m Manifest,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(HashMap<&'m str, i64>, usize)> {
     let existing = messages::folders(c, mailbox_id).await?;
     // RFC 3501 2.3.1.1: a folder created again gets a UIDVALIDITY above the earlier ones.
@@ -89,7 +96,7 @@ async fn restore_folders<'m>(
         .map(|f| f.uidvalidity)
         .max()
         .unwrap_or(0)
-        .max(chrono::Utc::now().timestamp());
+        .max(now.timestamp());
     let mut ids = HashMap::new();
     let mut created = 0;
     for f in &manifest.folders {
@@ -123,16 +130,19 @@ async fn restore_folders<'m>(
 
 /// The target mailbox, refused unless it exists and holds no message: merging into
 /// a mailbox in use would mix two histories and could not be undone.
-async fn target(c: &mut Conn, address: &str) -> Result<mailboxes::Mailbox> {
+async fn target(c: &mut Conn, address: &str) -> crate::Result<mailboxes::Mailbox> {
     let Some(mailbox) = mailboxes::get(c, address).await? else {
-        bail!("no mailbox {address} on this provider: create it first with `certa mailbox add`");
+        return Err(Error::not_found(
+            "address",
+            format!("no mailbox {address} on this provider: create it first"),
+        ));
     };
     let held = messages::list_mailbox(c, mailbox.id).await?.len();
     if held > 0 {
-        bail!(
+        return Err(Error::refused(format!(
             "mailbox {} already holds {held} messages: import only into an empty mailbox",
             mailbox.address
-        );
+        )));
     }
     Ok(mailbox)
 }
@@ -180,50 +190,43 @@ fn read_entry(entry: &mut tar::Entry<'_, impl Read>, path: &str) -> Result<Vec<u
 
 /// The first reading: the manifest, and every file checked against it. Writes nothing.
 fn verify(from: &Path) -> Result<Manifest> {
-    let shown = from.display();
     let mut files: HashMap<String, (String, u64)> = HashMap::new();
     let mut dirs = HashSet::new();
     let mut found = None;
     let mut archive = open(from)?;
-    for entry in archive
-        .entries()
-        .with_context(|| format!("{shown} is not a tar.gz archive"))?
-    {
-        let mut entry = entry.with_context(|| format!("{shown}: the archive is damaged"))?;
-        let Some(path) = entry_path(&entry).with_context(|| format!("{shown}"))? else {
+    for entry in archive.entries().context("not a tar.gz archive")? {
+        let mut entry = entry.context("the archive is damaged")?;
+        let Some(path) = entry_path(&entry)? else {
             dirs.insert(entry.path().map(|p| p.display().to_string()).unwrap_or_default());
             continue;
         };
-        let bytes = read_entry(&mut entry, &path).with_context(|| format!("{shown}"))?;
+        let bytes = read_entry(&mut entry, &path)?;
         if path.split('/').count() == 2 && path.ends_with(&format!("/{}", manifest::FILE)) {
             if found.is_some() {
-                bail!("{shown}: more than one {} in the archive", manifest::FILE);
+                bail!("more than one {} in the archive", manifest::FILE);
             }
             found = Some((path.clone(), bytes));
         } else if files
             .insert(path.clone(), (BlobId::of(&bytes).0, bytes.len() as u64))
             .is_some()
         {
-            bail!("{shown}: {path} appears twice in the archive");
+            bail!("{path} appears twice in the archive");
         }
     }
     let Some((manifest_path, bytes)) = found else {
-        bail!(
-            "{shown}: no {} in the archive: not a Certa mailbox export",
-            manifest::FILE
-        );
+        bail!("no {} in the archive: not a Certa mailbox export", manifest::FILE);
     };
-    let manifest = manifest::parse(&bytes).with_context(|| format!("{shown}: {manifest_path}"))?;
+    let manifest = manifest::parse(&bytes).with_context(|| manifest_path.clone())?;
     let top = manifest::top_dir(&manifest.address);
     if manifest_path != format!("{top}/{}", manifest::FILE) {
         bail!(
-            "{shown}: the manifest is {manifest_path}, but the archive of {} has its files under {top}/",
+            "the manifest is {manifest_path}, but the archive of {} has its files under {top}/",
             manifest.address
         );
     }
     for path in files.keys().chain(dirs.iter()) {
         if path.trim_end_matches('/') != top && !path.starts_with(&format!("{top}/")) {
-            bail!("{shown}: {path} is outside the archive's top directory {top}/");
+            bail!("{path} is outside the archive's top directory {top}/");
         }
     }
     let listed: HashSet<&str> = manifest.messages.iter().map(|m| m.path.as_str()).collect();
@@ -232,26 +235,26 @@ fn verify(from: &Path) -> Result<Manifest> {
             .rsplit_once('/')
             .is_some_and(|(d, _)| d.ends_with("/cur") || d.ends_with("/new"));
         if in_maildir && !listed.contains(path.as_str()) {
-            bail!("{shown}: {path} is a message file that {manifest_path} does not list");
+            bail!("{path} is a message file that {manifest_path} does not list");
         }
     }
     for (i, m) in manifest.messages.iter().enumerate() {
         let Some((sha256, size)) = files.get(&m.path) else {
             bail!(
-                "{shown}: {} is listed in {manifest_path} (messages[{i}]) but missing from the archive",
+                "{} is listed in {manifest_path} (messages[{i}]) but missing from the archive",
                 m.path
             );
         };
         if *sha256 != m.sha256 {
             bail!(
-                "{shown}: {} has SHA-256 {sha256}, but {manifest_path} says {} (messages[{i}].sha256): the file was changed",
+                "{} has SHA-256 {sha256}, but {manifest_path} says {} (messages[{i}].sha256): the file was changed",
                 m.path,
                 m.sha256
             );
         }
         if *size != m.size {
             bail!(
-                "{shown}: {} is {size} bytes, but {manifest_path} says {} (messages[{i}].size)",
+                "{} is {size} bytes, but {manifest_path} says {} (messages[{i}].size)",
                 m.path,
                 m.size
             );
@@ -264,32 +267,28 @@ fn verify(from: &Path) -> Result<Manifest> {
 /// (the file could have changed since [`verify`]). A blob without a reference is
 /// what a crash between writing a blob and committing leaves too.
 async fn write_blobs(store: &Store, from: &Path, manifest: &Manifest) -> Result<()> {
-    let shown = from.display();
     let mut wanted: HashMap<&str, &str> = manifest
         .messages
         .iter()
         .map(|m| (m.path.as_str(), m.sha256.as_str()))
         .collect();
     let mut archive = open(from)?;
-    for entry in archive
-        .entries()
-        .with_context(|| format!("{shown} is not a tar.gz archive"))?
-    {
-        let mut entry = entry.with_context(|| format!("{shown}: the archive is damaged"))?;
-        let Some(path) = entry_path(&entry).with_context(|| format!("{shown}"))? else {
+    for entry in archive.entries().context("not a tar.gz archive")? {
+        let mut entry = entry.context("the archive is damaged")?;
+        let Some(path) = entry_path(&entry)? else {
             continue;
         };
         let Some(sha256) = wanted.remove(path.as_str()) else {
             continue;
         };
-        let bytes = read_entry(&mut entry, &path).with_context(|| format!("{shown}"))?;
+        let bytes = read_entry(&mut entry, &path)?;
         let id = store.blobs().put(&bytes).await?;
         if id.0 != sha256 {
-            bail!("{shown}: {path} changed while it was imported");
+            bail!("{path} changed while it was imported");
         }
     }
     if let Some(path) = wanted.keys().next() {
-        bail!("{shown}: {path} disappeared while the archive was imported");
+        bail!("{path} disappeared while the archive was imported");
     }
     Ok(())
 }
