@@ -23,6 +23,8 @@ pub(super) struct Capabilities {
     pub(super) starttls: bool,
     pub(super) size: bool,
     pub(super) eight_bit_mime: bool,
+    /// AUTH with the PLAIN mechanism among those offered (RFC 4954 3).
+    pub(super) auth_plain: bool,
 }
 
 impl Capabilities {
@@ -36,6 +38,12 @@ impl Capabilities {
                 "STARTTLS" => capabilities.starttls = true,
                 "SIZE" => capabilities.size = true,
                 "8BITMIME" => capabilities.eight_bit_mime = true,
+                "AUTH" => {
+                    capabilities.auth_plain |= line
+                        .split_ascii_whitespace()
+                        .skip(1)
+                        .any(|m| m.eq_ignore_ascii_case("PLAIN"))
+                }
                 _ => {}
             }
         }

@@ -1,16 +1,19 @@
 //! The outbound client: relays one message to another provider's endpoint or a smarthost.
 //!
-//! One connection per call: greeting, EHLO, STARTTLS and EHLO again (RFC 3207) or implicit TLS
+//! [`send`] makes one connection per call: greeting, EHLO, STARTTLS and EHLO again (RFC 3207) or implicit TLS
 //! (RFC 8314), MAIL, one RCPT per recipient, DATA with dot-stuffing (RFC 5321 4.5.2), QUIT.
 //! Recipients are judged one by one; a failure at MAIL or DATA fails the whole send.
+//! [`Session`] keeps a connection for many transactions, with AUTH (submission).
 
 mod connection;
 mod data;
+mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use connection::{Capabilities, Connection};
+pub use session::{Session, Transaction};
 
 use crate::Reply;
 
@@ -88,45 +91,24 @@ pub async fn send(
             format!("Invalid sender address {mail_from:?}"),
         )));
     }
-    let mut connection = Connection::open(endpoint, config).await?;
-    let result = transaction(&mut connection, endpoint, config, mail_from, rcpts, message).await;
+    let mut session = Session::open(endpoint, config).await?;
+    let result = session.transaction(mail_from, rcpts, message).await;
     if !matches!(result, Err(SendError::Connect(_))) {
-        connection.quit().await;
+        session.quit().await;
     }
-    result
+    result.map(|t| t.delivery)
 }
 
+/// MAIL, RCPT per recipient, DATA on an open session.
 async fn transaction(
     connection: &mut Connection,
-    endpoint: &Endpoint,
-    config: &ClientConfig,
+    capabilities: &Capabilities,
     mail_from: &str,
     rcpts: &[String],
     message: &[u8],
-) -> Result<Delivery, SendError> {
-    // RFC 5321 3.1: the greeting is 220; 554 means no service here.
-    let greeting = connection.read_reply().await?;
-    if greeting.code != 220 {
-        return Err(failure(greeting));
-    }
-    let mut capabilities = connection.ehlo(&config.helo).await?;
-    if endpoint.tls == TlsMode::StartTls {
-        if !capabilities.starttls {
-            return Err(SendError::Connect(format!("{} does not offer STARTTLS", endpoint.host)));
-        }
-        let reply = connection.command("STARTTLS").await?;
-        if reply.code != 220 {
-            return Err(SendError::Connect(format!(
-                "{} refused STARTTLS: {reply}",
-                endpoint.host
-            )));
-        }
-        connection.start_tls(endpoint, config).await?;
-        // RFC 3207 4.2: the capabilities may change under TLS.
-        capabilities = connection.ehlo(&config.helo).await?;
-    }
+) -> Result<Transaction, SendError> {
     let reply = connection
-        .command(&mail_command(mail_from, message, &capabilities))
+        .command(&mail_command(mail_from, message, capabilities))
         .await?;
     if !reply.is_positive() {
         return Err(failure(reply));
@@ -147,7 +129,7 @@ async fn transaction(
     }
     // RFC 5321 3.3: no DATA without an accepted recipient.
     if delivery.accepted.is_empty() {
-        return Ok(delivery);
+        return Ok(Transaction { delivery, reply: None });
     }
     let reply = connection.command("DATA").await?;
     if reply.code != 354 {
@@ -158,7 +140,10 @@ async fn transaction(
     if !reply.is_positive() {
         return Err(failure(reply));
     }
-    Ok(delivery)
+    Ok(Transaction {
+        delivery,
+        reply: Some(reply),
+    })
 }
 
 /// MAIL FROM with SIZE (RFC 1870 6) and BODY=8BITMIME (RFC 6152) when the server offers them.
