@@ -253,6 +253,22 @@ pub async fn sent_by(c: &mut Conn, sender: &str) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// The messages accepted after the one with id `after_id`, in id order, at most
+/// `limit`: a watcher learns each new message's identificativo without rescanning.
+/// (On PostgreSQL a transaction may commit a smaller id after a larger one was read.)
+pub async fn accepted_after(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<PecMessage>> {
+    let rows: Vec<PecRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        pec_columns!(),
+        " FROM pec_messages WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await?;
+    Ok(rows.into_iter().map(pec).collect())
+}
+
 /// The PEC message `sender` sent with Message-ID `msgid`, if any: a sender that
 /// gives its messages deterministic Message-IDs (the Order's diffide) finds out
 /// whether one was already accepted before a crash, instead of sending it twice.

@@ -2,13 +2,12 @@
 //! an index that lists it).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use pec::smime::dev_pki;
+use anyhow::{Result, bail};
 
-use crate::provider::config::{Access, Keys, Limits, Listen, ProviderConfig};
+use crate::provider::config::{Access, Listen};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -97,88 +96,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the data directory of a provider: keys and `certa.toml`.
-pub fn create(data: &Path, domain: &str, name: &str, listen: Listen, index: &str) -> Result<ProviderConfig> {
-    let keys_dir = data.join("keys");
-    std::fs::create_dir_all(&keys_dir).with_context(|| format!("cannot create {}", keys_dir.display()))?;
-    let pki = dev_pki(domain, name, &["localhost", "127.0.0.1"], chrono::Utc::now())?;
-    super::keys::write_all(&keys_dir, &pki)?;
-    let config = ProviderConfig {
-        name: name.to_string(),
-        domain: domain.to_ascii_lowercase(),
-        index: index.to_string(),
-        database: None,
-        anomaly: engine::AnomalyPolicy::Anomaly,
-        keys: Keys::default(),
-        access: Access::default(),
-        listen,
-        limits: Limits::default(),
-        smarthost: None,
-        lifecycle: None,
-    };
-    config.save(data)?;
-    Ok(config)
-}
-
-/// One provider as the index lists it.
-pub struct IndexEntry {
-    pub name: String,
-    pub domain: String,
-    pub certificate: PathBuf,
-    pub tls_root: PathBuf,
-    pub inbound: SocketAddr,
-}
-
-impl IndexEntry {
-    pub fn of(data: &Path, domain: &str, name: &str, inbound: SocketAddr) -> Self {
-        IndexEntry {
-            name: name.to_string(),
-            domain: domain.to_ascii_lowercase(),
-            certificate: data.join("keys/signer.pem"),
-            tls_root: data.join("keys/ca.pem"),
-            inbound,
-        }
-    }
-}
-
-/// Writes a provider index (paths relative to it) listing `entries`.
-pub fn write_index(path: &Path, entries: &[IndexEntry]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut text = String::from("# Provider index (RFC 6109 6): the providers this installation trusts.\n");
-    let roots: Vec<String> = entries
-        .iter()
-        .map(|e| relative_to(dir, &e.tls_root))
-        .collect::<Result<_>>()?;
-    text.push_str(&format!("tls_roots = {}\n", toml_list(&roots)));
-    for e in entries {
-        text.push_str(&format!(
-            "\n[[provider]]\nname = {:?}\ndomains = [{:?}]\ncertificate = {:?}\nreceipts = \"posta-certificata@{}\"\nsmtp = \"{}\"\ntls = \"starttls\"\n",
-            e.name,
-            e.domain,
-            relative_to(dir, &e.certificate)?,
-            e.domain,
-            e.inbound
-        ));
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn toml_list(items: &[String]) -> String {
-    format!(
-        "[{}]",
-        items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
-    )
-}
-
-/// `target` as a path relative to `base` when it is inside it, else absolute.
-fn relative_to(base: &Path, target: &Path) -> Result<String> {
-    let base = std::path::absolute(base)?;
-    let target = std::path::absolute(target)?;
-    Ok(match target.strip_prefix(&base) {
-        Ok(rel) => rel.display().to_string(),
-        Err(_) => match (base.parent(), target.strip_prefix(base.parent().unwrap_or(&base))) {
-            (Some(_), Ok(rel)) => format!("../{}", rel.display()),
-            _ => target.display().to_string(),
-        },
-    })
-}
+// TRANSITIONAL (issue 11): the benches and the demo still import these from here.
+use crate::provider::setup::relative_to;
+pub use crate::provider::setup::{IndexEntry, create, write_index};

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod config;
 pub mod handlers;
+pub mod setup;
 pub mod transport;
 
 use std::net::SocketAddr;
