@@ -74,33 +74,25 @@ pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Optio
 
 /// `certa demo` on free ports in `dir`; returns the process and demo.json.
 pub fn start_demo(dir: &Path, smarthost: Option<u16>) -> (Proc, serde_json::Value) {
-    // `--free-ports` picks ports that are free when chosen; a test running alongside may
-    // take one before the demo binds it, and the demo then exits: start it again.
-    for _ in 0..3 {
-        let mut cmd = certa();
-        cmd.args(["demo", "--free-ports", "--data"]).arg(dir);
-        if let Some(port) = smarthost {
-            cmd.args(["--smarthost", &format!("127.0.0.1:{port}")]);
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start certa demo");
-        let mut proc = Proc(child);
-        let started = wait_until("demo.json or the demo's exit", Duration::from_secs(120), || {
-            if let Ok(Some(status)) = proc.0.try_wait() {
-                return Some(Err(status));
-            }
-            let text = std::fs::read_to_string(dir.join("demo.json")).ok()?;
-            serde_json::from_str::<serde_json::Value>(&text).ok().map(Ok)
-        });
-        match started {
-            Ok(info) => return (proc, info),
-            Err(status) => eprintln!("certa demo exited ({status}) before it was ready: starting it again"),
-        }
+    let mut cmd = certa();
+    cmd.args(["demo", "--free-ports", "--data"]).arg(dir);
+    if let Some(port) = smarthost {
+        cmd.args(["--smarthost", &format!("127.0.0.1:{port}")]);
     }
-    panic!("certa demo did not start in three attempts");
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start certa demo");
+    let mut proc = Proc(child);
+    let info = wait_until("demo.json", Duration::from_secs(120), || {
+        if let Ok(Some(status)) = proc.0.try_wait() {
+            panic!("certa demo exited ({status}) before it was ready");
+        }
+        let text = std::fs::read_to_string(dir.join("demo.json")).ok()?;
+        serde_json::from_str::<serde_json::Value>(&text).ok()
+    });
+    (proc, info)
 }
 
 /// The ordinary-mail sink (sink.py): its process, port and directory.
