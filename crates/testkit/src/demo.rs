@@ -27,7 +27,11 @@ impl Demo {
     /// `smarthost` is a 127.0.0.1 port for ordinary mail. A demo that exits first fails
     /// the test.
     pub fn start(bin: impl AsRef<Path>, smarthost: Option<u16>) -> Demo {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Demo::start_in(bin, tempfile::tempdir().expect("tempdir"), smarthost)
+    }
+
+    /// [`Demo::start`] in `dir`, for a test that needs to know it before the demo starts.
+    pub fn start_in(bin: impl AsRef<Path>, dir: tempfile::TempDir, smarthost: Option<u16>) -> Demo {
         let mut command = Command::new(bin.as_ref());
         command
             .env("RUST_LOG", "warn")
