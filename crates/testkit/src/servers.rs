@@ -1,6 +1,6 @@
 //! The protocol servers on a free 127.0.0.1 port, and what the IMAP and POP3 ones serve: a
 //! SQLite store in a temporary directory holding the test mailboxes of
-//! [`DOMAIN`](crate::DOMAIN), one for each answer a login can get, and [`StoreAuth`]
+//! [`DOMAIN`], one for each answer a login can get, and [`StoreAuth`]
 //! giving those answers as the engine does.
 //!
 //! The listener is bound before the server starts (`spawn_on`), so its port is the
