@@ -16,52 +16,6 @@ use chrono::NaiveDate;
 
 use support::*;
 
-struct Demo {
-    _proc: Proc,
-    info: serde_json::Value,
-    _dir: tempfile::TempDir,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let (proc, info) = start_demo(dir.path(), None);
-        Demo {
-            _proc: proc,
-            info,
-            _dir: dir,
-        }
-    }
-
-    fn provider(&self, i: usize) -> &serde_json::Value {
-        &self.info["providers"][i]
-    }
-
-    fn data(&self, i: usize) -> PathBuf {
-        PathBuf::from(self.provider(i)["data"].as_str().unwrap())
-    }
-
-    fn domain(&self, i: usize) -> String {
-        self.provider(i)["domain"].as_str().unwrap().to_string()
-    }
-
-    fn user(&self, i: usize, j: usize) -> (&str, &str) {
-        let m = &self.provider(i)["mailboxes"][j];
-        (m["address"].as_str().unwrap(), m["password"].as_str().unwrap())
-    }
-
-    fn account(&self, i: usize, j: usize) -> Account<'_> {
-        let (user, password) = self.user(i, j);
-        Account {
-            host: self.provider(i)["host"].as_str().unwrap(),
-            port: self.provider(i)["submission_port"].as_u64().unwrap() as u16,
-            ca: self.info["ca_certificate"].as_str().unwrap(),
-            user,
-            password,
-        }
-    }
-}
-
 /// A DCS-like convention on `domain`: yearly EUR 6.50 + VAT, tacit renewal, weekly
 /// notices from 90 days before, suspended at 11:00 on the expiry day for 20 days.
 fn dcs_convention(dir: &Path, domain: &str) -> PathBuf {
@@ -140,12 +94,12 @@ fn find_order_id(v: &serde_json::Value) -> Option<String> {
 
 #[test]
 fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing() {
-    let demo = Demo::start();
+    let demo = Demo::start(CERTA, None);
     let data = demo.data(0);
     let (holder, _) = demo.user(0, 0);
     let (other_local, _) = demo.user(0, 1);
     let (remote, _) = demo.user(1, 0);
-    let conv = dcs_convention(demo._dir.path(), &demo.domain(0));
+    let conv = dcs_convention(demo.dir(), demo.domain(0));
     ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
     // Expired yesterday and unpaid: suspended since 11:00 yesterday.
     let expiry = rome_day(-1);
@@ -235,10 +189,10 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
 
 #[test]
 fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notices() {
-    let demo = Demo::start();
+    let demo = Demo::start(CERTA, None);
     let data = demo.data(0);
     let (holder, _) = demo.user(0, 0);
-    let conv = dcs_convention(demo._dir.path(), &demo.domain(0));
+    let conv = dcs_convention(demo.dir(), demo.domain(0));
     ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
     let expiry = rome_day(10);
     subscribe(&data, holder, "RSSMRA85T10A562S", expiry);

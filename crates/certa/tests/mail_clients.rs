@@ -81,12 +81,12 @@ fn fetchmail_downloads_pec_over_pop3_with_tls() {
         eprintln!("fetchmail is not installed: skipped (./run-tests installs it)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (_demo, info) = start_demo(&dir.path().join("demo"), None);
+    let demo = Demo::start(CERTA, None);
+    let info = &demo.info;
     let sud = &info["providers"][1];
     let m = &sud["mailboxes"][0];
     let (user, password) = (m["address"].as_str().unwrap(), m["password"].as_str().unwrap());
-    send_one(&info, user, "Per fetchmail");
+    send_one(info, user, "Per fetchmail");
     let data = std::path::PathBuf::from(sud["data"].as_str().unwrap());
     wait_until("the envelope", Duration::from_secs(60), || {
         (count(&mailbox(&data, user), "busta-trasporto") == 1).then_some(())
@@ -174,7 +174,8 @@ fn mbsync_syncs_a_pec_mailbox_both_ways() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (_demo, info) = start_demo(&dir.path().join("demo"), None);
+    let demo = Demo::start(CERTA, None);
+    let info = &demo.info;
     let sud = &info["providers"][1];
     let m = &sud["mailboxes"][0];
     let (user, password) = (m["address"].as_str().unwrap(), m["password"].as_str().unwrap());
@@ -185,7 +186,7 @@ fn mbsync_syncs_a_pec_mailbox_both_ways() {
     std::fs::create_dir_all(&local).unwrap();
 
     // Server -> client: a PEC arrives and is downloaded.
-    send_one(&info, user, "Primo per mbsync");
+    send_one(info, user, "Primo per mbsync");
     wait_until("the envelope", Duration::from_secs(60), || {
         (count(&mailbox(&data, user), "busta-trasporto") == 1).then_some(())
     });
@@ -223,7 +224,7 @@ fn mbsync_syncs_a_pec_mailbox_both_ways() {
     assert_eq!(flags.iter().filter(|(f, _)| f == "Archivio").count(), 1, "{flags:?}");
 
     // Server -> client again: a second PEC; client -> server: the first one deleted.
-    send_one(&info, user, "Secondo per mbsync");
+    send_one(info, user, "Secondo per mbsync");
     wait_until("the second envelope", Duration::from_secs(60), || {
         (count(&mailbox(&data, user), "busta-trasporto") == 2).then_some(())
     });
@@ -254,8 +255,8 @@ fn mbsync_syncs_a_pec_mailbox_both_ways() {
 /// account, and then even the right password is refused over SMTP, IMAP and POP3.
 #[test]
 fn failed_logins_lock_the_account_across_smtp_imap_and_pop3() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_demo, info) = start_demo(&dir.path().join("demo"), None);
+    let demo = Demo::start(CERTA, None);
+    let info = &demo.info;
     let nord = &info["providers"][0];
     let m = &nord["mailboxes"][1];
     let (user, password) = (m["address"].as_str().unwrap(), m["password"].as_str().unwrap());

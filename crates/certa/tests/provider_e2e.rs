@@ -4,56 +4,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use support::*;
-
-struct Demo {
-    _proc: Proc,
-    info: serde_json::Value,
-    _dir: tempfile::TempDir,
-}
-
-impl Demo {
-    fn start(smarthost: Option<u16>) -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let (proc, info) = start_demo(dir.path(), smarthost);
-        Demo {
-            _proc: proc,
-            info,
-            _dir: dir,
-        }
-    }
-
-    fn provider(&self, i: usize) -> &serde_json::Value {
-        &self.info["providers"][i]
-    }
-
-    fn data(&self, i: usize) -> PathBuf {
-        PathBuf::from(self.provider(i)["data"].as_str().unwrap())
-    }
-
-    fn ca_of(&self, i: usize) -> PathBuf {
-        self.data(i).join("keys/ca.pem")
-    }
-
-    fn user(&self, i: usize, j: usize) -> (&str, &str) {
-        let m = &self.provider(i)["mailboxes"][j];
-        (m["address"].as_str().unwrap(), m["password"].as_str().unwrap())
-    }
-
-    fn account(&self, i: usize, j: usize) -> Account<'_> {
-        let (user, password) = self.user(i, j);
-        Account {
-            host: self.provider(i)["host"].as_str().unwrap(),
-            port: self.provider(i)["submission_port"].as_u64().unwrap() as u16,
-            ca: self.info["ca_certificate"].as_str().unwrap(),
-            user,
-            password,
-        }
-    }
-}
 
 fn identificativo(o: &Outcome) -> String {
     assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
@@ -68,7 +22,7 @@ fn for_message<'a>(list: &'a [Stored], id: &str) -> Vec<&'a Stored> {
 
 #[test]
 fn same_and_cross_provider_sends_get_every_receipt_signed() {
-    let demo = Demo::start(None);
+    let demo = Demo::start(CERTA, None);
     let (sender, _) = demo.user(0, 0);
     let (local, _) = demo.user(0, 1);
     let (remote, _) = demo.user(1, 0);
@@ -143,7 +97,7 @@ fn assert_postacert_is_the_original(envelope: &Path, original: &[u8], id: &str) 
 fn many_recipients_on_both_providers_and_an_ordinary_address() {
     let sink_dir = tempfile::tempdir().unwrap();
     let (_sink, port) = start_sink(sink_dir.path());
-    let demo = Demo::start(Some(port));
+    let demo = Demo::start(CERTA, Some(port));
     let (sender, _) = demo.user(0, 0);
     let nord2 = demo.user(0, 1).0;
     let (sud1, sud2) = (demo.user(1, 0).0, demo.user(1, 1).0);
@@ -198,7 +152,7 @@ fn many_recipients_on_both_providers_and_an_ordinary_address() {
 
 #[test]
 fn formal_violations_are_refused_and_nothing_is_stored() {
-    let demo = Demo::start(None);
+    let demo = Demo::start(CERTA, None);
     let (sender, _) = demo.user(0, 0);
     let (other, _) = demo.user(0, 1);
     let (remote, _) = demo.user(1, 0);
@@ -280,7 +234,7 @@ fn swaks_sends_a_pec_when_installed() {
         return;
     };
     assert!(version.status.success());
-    let demo = Demo::start(None);
+    let demo = Demo::start(CERTA, None);
     let (sender, password) = demo.user(0, 0);
     let (remote, _) = demo.user(1, 1);
     let port = demo.provider(0)["submission_port"].as_u64().unwrap().to_string();
@@ -318,7 +272,7 @@ fn swaks_sends_a_pec_when_installed() {
 
 #[test]
 fn ordinary_mail_and_untrusted_envelopes_become_anomalies_and_sigterm_stops_cleanly() {
-    let mut demo = Demo::start(None);
+    let mut demo = Demo::start(CERTA, None);
     let (rcpt, _) = demo.user(1, 0);
     let inbound = Account {
         port: demo.provider(1)["inbound_port"].as_u64().unwrap() as u16,
@@ -376,7 +330,7 @@ fn ordinary_mail_and_untrusted_envelopes_become_anomalies_and_sigterm_stops_clea
         assert!(p.headers.subject.unwrap().starts_with("ANOMALIA MESSAGGIO: "));
     }
     // SIGTERM: the providers stop and the process exits cleanly.
-    demo._proc.terminate();
-    let status = demo._proc.0.try_wait().unwrap().expect("stopped");
+    demo.proc.terminate();
+    let status = demo.proc.0.try_wait().unwrap().expect("stopped");
     assert!(status.success(), "{status:?}");
 }

@@ -30,74 +30,37 @@ use support::*;
 const ORDER: &str = "OMCEO-FI";
 const HEADER: &str = "Codice Fiscale;Cognome;Nome;Data di nascita;Sesso;Numero iscrizione;Data iscrizione;Stato;Data cancellazione;CTU;PEC;Indirizzo;CAP;Comune;Provincia\n";
 
-struct Demo {
-    _proc: Proc,
-    info: Value,
-    dir: tempfile::TempDir,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let (proc, info) = start_demo(dir.path(), None);
-        Demo { _proc: proc, info, dir }
-    }
-
-    fn data(&self, i: usize) -> PathBuf {
-        PathBuf::from(self.info["providers"][i]["data"].as_str().unwrap())
-    }
-
-    fn domain(&self, i: usize) -> String {
-        self.info["providers"][i]["domain"].as_str().unwrap().to_string()
-    }
-
-    fn user(&self, i: usize, j: usize) -> String {
-        self.info["providers"][i]["mailboxes"][j]["address"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn ca(&self) -> PathBuf {
-        PathBuf::from(self.info["ca_certificate"].as_str().unwrap())
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// The Order, with its mailbox on provider 0.
-    fn order(&self) -> String {
-        let data = self.data(0);
-        let pec = format!("segreteria@{}", self.domain(0));
-        ok_on(
-            &data,
-            &["mailbox", "add", &pec, "--password", "segreteria segreteria segreteria"],
-        );
-        ok_on(
-            &data,
-            &[
-                "order",
-                "add",
-                ORDER,
-                "--name",
-                "Ordine dei Medici Chirurghi e degli Odontoiatri della Provincia di Firenze",
-                "--tax-id",
-                "80003530484",
-                "--codice-ente",
-                "80003530484",
-                "--pec",
-                &pec,
-                "--delegate",
-                &delegate_cf(),
-                "--delegate-surname",
-                "Rossi",
-                "--delegate-name",
-                "Mario",
-            ],
-        );
-        pec
-    }
+/// The Order, with its mailbox on provider 0.
+fn add_order(demo: &Demo) -> String {
+    let data = demo.data(0);
+    let pec = format!("segreteria@{}", demo.domain(0));
+    ok_on(
+        &data,
+        &["mailbox", "add", &pec, "--password", "segreteria segreteria segreteria"],
+    );
+    ok_on(
+        &data,
+        &[
+            "order",
+            "add",
+            ORDER,
+            "--name",
+            "Ordine dei Medici Chirurghi e degli Odontoiatri della Provincia di Firenze",
+            "--tax-id",
+            "80003530484",
+            "--codice-ente",
+            "80003530484",
+            "--pec",
+            &pec,
+            "--delegate",
+            &delegate_cf(),
+            "--delegate-surname",
+            "Rossi",
+            "--delegate-name",
+            "Mario",
+        ],
+    );
+    pec
 }
 
 fn cf(surname: &str, name: &str, birth: (i32, u32, u32), sex: Sex) -> String {
@@ -137,9 +100,9 @@ fn steps(member: &Value) -> Vec<(String, String, Option<String>)> {
 
 #[test]
 fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
-    let demo = Demo::start();
+    let demo = Demo::start(CERTA, None);
     let data = demo.data(0);
-    let order_pec = demo.order();
+    let order_pec = add_order(&demo);
     // A mailbox here that its holder will lose.
     let closing = format!("dott.conte@{}", demo.domain(0));
     ok_on(
@@ -154,7 +117,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     let bianchi = cf("Bianchi", "Anna", (1975, 3, 1), Sex::Female);
     let verdi = cf("Verdi", "Luca", (1982, 7, 20), Sex::Male);
     let rossi = cf("Rossi", "Paolo", (1970, 5, 5), Sex::Male);
-    let (hospital, personal) = (demo.user(1, 0), demo.user(0, 0));
+    let (hospital, personal) = (demo.address(1, 0).to_string(), demo.address(0, 0).to_string());
     let roll = format!(
         "{HEADER}\
          {conte};Conte;Nicola;15/08/1982;M;1502;01/02/2012;attivo;;no;{closing};Via Roma 3;50100;Firenze;FI\n\
@@ -164,7 +127,7 @@ fn diffide_go_as_pec_from_the_orders_mailbox_and_their_delivery_is_recorded() {
     );
     let file = demo.path("roll.csv");
     std::fs::write(&file, roll).unwrap();
-    let institutional = demo.domain(1);
+    let institutional = demo.domain(1).to_string();
     let report = json_on(
         &data,
         &[
@@ -342,9 +305,9 @@ fn signing_certificate(dir: &Path, name: &str, cf: &str) -> (PathBuf, PathBuf) {
 
 #[test]
 fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() {
-    let demo = Demo::start();
+    let demo = Demo::start(CERTA, None);
     let data = demo.data(0);
-    demo.order();
+    add_order(&demo);
     let ministry = format!("prot.dgsia@{}", demo.domain(1));
     ok_on(
         &demo.data(1),
@@ -370,8 +333,8 @@ fn the_reginde_file_is_signed_by_the_delegate_and_sent_by_pec_to_the_ministry() 
     std::fs::write(&file, roll).unwrap();
     ok_on(&data, &["member", "import", file.to_str().unwrap(), "--order", ORDER]);
 
-    let (cert, key) = signing_certificate(demo.dir.path(), "Mario Rossi", &delegate_cf());
-    let (other_cert, other_key) = signing_certificate(demo.dir.path(), "Anna Bianchi", &a);
+    let (cert, key) = signing_certificate(demo.dir(), "Mario Rossi", &delegate_cf());
+    let (other_cert, other_key) = signing_certificate(demo.dir(), "Anna Bianchi", &a);
     let send = |cert: &Path, key: &Path, out: &Path| {
         certa_on(
             &data,

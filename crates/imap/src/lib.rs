@@ -35,7 +35,7 @@ use std::time::Duration;
 
 /// The protocol types the public modules speak (pinned: the alphas break their APIs).
 pub use imap_types;
-pub use server::{SHUTDOWN_GRACE, ServerHandle, spawn};
+pub use server::{SHUTDOWN_GRACE, ServerHandle, spawn, spawn_on};
 /// The shutdown signal [`spawn`] takes.
 pub use tokio_util::sync::CancellationToken;
 

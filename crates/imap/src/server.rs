@@ -33,7 +33,18 @@ pub async fn spawn<A: Auth>(
     store: store::Store,
     shutdown: CancellationToken,
 ) -> io::Result<ServerHandle> {
-    let listener = TcpListener::bind(addr).await?;
+    spawn_on(TcpListener::bind(addr).await?, config, auth, store, shutdown).await
+}
+
+/// Serves on a listener bound already (so that its port is known before the server starts)
+/// until `shutdown` is cancelled.
+pub async fn spawn_on<A: Auth>(
+    listener: TcpListener,
+    config: ServerConfig,
+    auth: Arc<A>,
+    store: store::Store,
+    shutdown: CancellationToken,
+) -> io::Result<ServerHandle> {
     let local_addr = listener.local_addr()?;
     tracing::info!(%local_addr, implicit_tls = config.implicit_tls, "IMAP listener started");
     let join = tokio::spawn(serve(listener, Arc::new(config), auth, store, shutdown));

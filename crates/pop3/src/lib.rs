@@ -23,7 +23,7 @@ use starttls as stream;
 use std::future::Future;
 use std::net::IpAddr;
 
-pub use server::{SHUTDOWN_GRACE, ServerConfig, ServerHandle, spawn};
+pub use server::{SHUTDOWN_GRACE, ServerConfig, ServerHandle, spawn, spawn_on};
 /// The shutdown signal [`spawn`] takes.
 pub use tokio_util::sync::CancellationToken;
 

@@ -6,9 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{BUSY_RCPT, DEFERRED_SENDER, REFUSE_DATA_RCPT, TestServer, config, pki, wait_received};
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
+use common::{BUSY_RCPT, DEFERRED_SENDER, REFUSE_DATA_RCPT, TestServer, config, wait_received};
 use smtp::client::{self, ClientConfig, Delivery, Endpoint, SendError, TlsMode};
 use smtp::server::Role;
 
@@ -21,12 +19,9 @@ Subject: relay\r\n\
 end\r\n";
 
 fn client_config() -> ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    let ca = CertificateDer::from_pem_slice(pki().ca_pem.as_bytes()).expect("CA PEM");
-    roots.add(ca).expect("CA accepted as root");
     ClientConfig {
         helo: "mx.other.example.com".to_owned(),
-        roots: Arc::new(roots),
+        roots: Arc::new(testkit::tls::roots()),
         timeout: Duration::from_secs(10),
     }
 }

@@ -2,7 +2,7 @@
 //! mailboxes, until SIGINT or SIGTERM. The connection details are printed and
 //! written to `DIR/demo.json` for scripts and integrators' test suites.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,7 +11,7 @@ use smtp::server::CancellationToken;
 
 use super::init::{IndexEntry, create, write_index};
 use crate::provider::config::{Access, Listen, ProviderConfig};
-use crate::provider::{Bound, Provider, interrupted};
+use crate::provider::{Bound, Listeners, Provider, interrupted};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -102,22 +102,17 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     // Scripts wait for demo.json: the one of an earlier run names ports that may change.
     let _ = std::fs::remove_file(&info_path);
     let smarthost = args.smarthost.as_deref().map(parse_smarthost).transpose()?;
-    let mut listens = Vec::new();
+    // Every listener is bound first and kept: with --free-ports the real ports are known
+    // before the configuration and the index name them, and nothing can take one meanwhile.
+    let mut prepared = Vec::new();
     for spec in &PROVIDERS {
+        let listeners = Listeners::bind(listen_of(spec, args.free_ports), access_of(spec, args.free_ports)).await?;
+        let addresses = listeners.addresses()?;
         let data = dir.join(spec.dir);
-        let listen = if args.free_ports {
-            Listen {
-                submission: free_port()?,
-                submissions: free_port()?,
-                inbound: free_port()?,
-            }
-        } else {
-            let [a, b, c] = spec.ports.map(|p| SocketAddr::from(([127, 0, 0, 1], p)));
-            Listen {
-                submission: a,
-                submissions: b,
-                inbound: c,
-            }
+        let listen = Listen {
+            submission: addresses.submission,
+            submissions: addresses.submissions,
+            inbound: addresses.inbound,
         };
         let mut config = if data.join(crate::provider::config::CONFIG_FILE).exists() {
             ProviderConfig::load(&data)?
@@ -125,25 +120,21 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             create(&data, spec.domain, spec.name, listen, "../index.toml")?
         };
         config.listen = listen;
-        config.access = if args.free_ports {
-            Access {
-                imap: Some(free_port()?),
-                imaps: Some(free_port()?),
-                pop3: Some(free_port()?),
-                pop3s: Some(free_port()?),
-                suspended_can_read: None,
-            }
-        } else {
-            Access::defaults(listen.submission.ip(), spec.ports[0] - 1587)
+        config.access = Access {
+            imap: addresses.imap,
+            imaps: addresses.imaps,
+            pop3: addresses.pop3,
+            pop3s: addresses.pop3s,
+            suspended_can_read: None,
         };
         config.smarthost = smarthost.clone();
         config.save(&data)?;
-        listens.push(listen);
+        prepared.push((listeners, addresses));
     }
     let entries: Vec<IndexEntry> = PROVIDERS
         .iter()
-        .zip(&listens)
-        .map(|(s, l)| IndexEntry::of(&dir.join(s.dir), s.domain, s.name, l.inbound))
+        .zip(&prepared)
+        .map(|(s, (_, a))| IndexEntry::of(&dir.join(s.dir), s.domain, s.name, a.inbound))
         .collect();
     write_index(&dir.join("index.toml"), &entries)?;
     let ca = dir.join("ca.pem");
@@ -161,11 +152,11 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         index: dir.join("index.toml").display().to_string(),
         providers: Vec::new(),
     };
-    for spec in &PROVIDERS {
+    for (spec, (listeners, _)) in PROVIDERS.iter().zip(prepared) {
         let data = dir.join(spec.dir);
         let provider = Provider::open(&data, None).await?;
         let mailboxes = ensure_mailboxes(&provider, spec, previous.as_ref()).await?;
-        let (bound, joined) = provider.start(shutdown.clone()).await?;
+        let (bound, joined) = provider.start_on(listeners, shutdown.clone()).await?;
         info.providers.push(describe(spec, &data, bound, mailboxes));
         running.push((provider, joined));
     }
@@ -195,9 +186,32 @@ pub fn parse_smarthost(value: &str) -> Result<engine::Endpoint> {
     })
 }
 
-fn free_port() -> Result<SocketAddr> {
-    let l = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(l.local_addr()?)
+/// The SMTP addresses of a provider: port 0 (a free port) with `free_ports`.
+fn listen_of(spec: &Spec, free_ports: bool) -> Listen {
+    let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], if free_ports { 0 } else { port }));
+    let [submission, submissions, inbound] = spec.ports;
+    Listen {
+        submission: at(submission),
+        submissions: at(submissions),
+        inbound: at(inbound),
+    }
+}
+
+/// The IMAP and POP3 addresses of a provider: port 0 (a free port) with `free_ports`.
+fn access_of(spec: &Spec, free_ports: bool) -> Access {
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    if free_ports {
+        let free = Some(SocketAddr::new(loopback, 0));
+        Access {
+            imap: free,
+            imaps: free,
+            pop3: free,
+            pop3s: free,
+            suspended_can_read: None,
+        }
+    } else {
+        Access::defaults(loopback, spec.ports[0] - 1587)
+    }
 }
 
 /// The demo mailboxes, created with random passwords the first time.

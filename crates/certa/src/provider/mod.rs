@@ -17,6 +17,7 @@ use pec::Gestore;
 use pec::smime::Signer;
 use smtp::server::{CancellationToken, Role, ServerConfig};
 use store::Store;
+use tokio::net::TcpListener;
 
 pub use config::ProviderConfig;
 
@@ -94,11 +95,24 @@ impl Provider {
         })
     }
 
-    /// Starts the SMTP listeners and the job workers until `shutdown` is cancelled.
+    /// Starts the listeners of its configuration and the job workers until `shutdown` is
+    /// cancelled.
     pub async fn start(&self, shutdown: CancellationToken) -> Result<(Bound, tokio::task::JoinHandle<()>)> {
+        let listeners = Listeners::bind(self.config.listen, self.config.access).await?;
+        self.start_on(listeners, shutdown).await
+    }
+
+    /// Starts the servers on `listeners` (bound already, whatever the configuration says)
+    /// and the job workers until `shutdown` is cancelled.
+    pub async fn start_on(
+        &self,
+        listeners: Listeners,
+        shutdown: CancellationToken,
+    ) -> Result<(Bound, tokio::task::JoinHandle<()>)> {
+        let bound = listeners.addresses()?;
         let hostname = format!("smtp.{}", self.config.domain);
         let limits = &self.config.limits;
-        let listener = |role: Role, implicit: bool| {
+        let smtp_config = |role: Role, implicit: bool| {
             let mut c = ServerConfig::new(role, hostname.clone());
             c.max_message_size = limits.max_message_size;
             c.max_recipients = limits.max_recipients.max(50);
@@ -106,93 +120,57 @@ impl Provider {
             c.implicit_tls = implicit;
             c
         };
-        let l = self.config.listen;
-        let sub = smtp::server::spawn(
-            l.submission,
-            listener(Role::Submission, false),
-            Arc::new(handlers::SubmissionHandler(self.engine.clone())),
+        let submission = Arc::new(handlers::SubmissionHandler(self.engine.clone()));
+        let sub = smtp::server::spawn_on(
+            listeners.submission,
+            smtp_config(Role::Submission, false),
+            submission.clone(),
             shutdown.clone(),
         )
         .await
-        .with_context(|| format!("cannot listen on {} (submission)", l.submission))?;
-        let subs = smtp::server::spawn(
-            l.submissions,
-            listener(Role::Submission, true),
-            Arc::new(handlers::SubmissionHandler(self.engine.clone())),
+        .context("cannot start the submission server")?;
+        let subs = smtp::server::spawn_on(
+            listeners.submissions,
+            smtp_config(Role::Submission, true),
+            submission,
             shutdown.clone(),
         )
         .await
-        .with_context(|| format!("cannot listen on {} (submission, TLS)", l.submissions))?;
-        let inbound = smtp::server::spawn(
-            l.inbound,
-            listener(Role::Inbound, false),
+        .context("cannot start the submission server (TLS)")?;
+        let inbound = smtp::server::spawn_on(
+            listeners.inbound,
+            smtp_config(Role::Inbound, false),
             Arc::new(handlers::InboundHandler(self.engine.clone())),
             shutdown.clone(),
         )
         .await
-        .with_context(|| format!("cannot listen on {} (inbound)", l.inbound))?;
-        let a = self.config.access;
+        .context("cannot start the inbound server")?;
         let read = Arc::new(access::ReadLogin(self.engine.clone()));
         let mut joins = Vec::new();
-        let pop3_listener = |addr: Option<SocketAddr>, implicit: bool| {
-            let read = read.clone();
-            let store = self.engine.store().clone();
-            let shutdown = shutdown.clone();
-            let mut c = pop3::ServerConfig::new(self.tls.clone(), hostname.clone());
-            c.implicit_tls = implicit;
-            async move {
-                match addr {
-                    Some(addr) => pop3::spawn(addr, c, read, store, shutdown)
-                        .await
-                        .with_context(|| format!("cannot listen on {addr} (POP3)"))
-                        .map(Some),
-                    None => Ok(None),
-                }
-            }
-        };
-        let imap_listener = |addr: Option<SocketAddr>, implicit: bool| {
-            let read = read.clone();
-            let store = self.engine.store().clone();
-            let shutdown = shutdown.clone();
+        for (listener, implicit) in [(listeners.imap, false), (listeners.imaps, true)] {
+            let Some(listener) = listener else { continue };
             let mut c = imap::ServerConfig::new(hostname.clone(), self.tls.clone());
             c.implicit_tls = implicit;
-            async move {
-                match addr {
-                    Some(addr) => imap::spawn(addr, c, read, store, shutdown)
-                        .await
-                        .with_context(|| format!("cannot listen on {addr} (IMAP)"))
-                        .map(Some),
-                    None => Ok(None),
-                }
-            }
-        };
-        let imap = imap_listener(a.imap, false).await?;
-        let imaps = imap_listener(a.imaps, true).await?;
-        let (imap_addr, imaps_addr) = (
-            imap.as_ref().map(|h| h.local_addr),
-            imaps.as_ref().map(|h| h.local_addr),
-        );
-        joins.extend(imap.into_iter().chain(imaps).map(|h| h.join));
-        let pop3 = pop3_listener(a.pop3, false).await?;
-        let pop3s = pop3_listener(a.pop3s, true).await?;
-        let (pop3_addr, pop3s_addr) = (
-            pop3.as_ref().map(|h| h.local_addr),
-            pop3s.as_ref().map(|h| h.local_addr),
-        );
-        joins.extend(pop3.into_iter().chain(pop3s).map(|h| h.join));
+            let store = self.engine.store().clone();
+            let handle = imap::spawn_on(listener, c, read.clone(), store, shutdown.clone())
+                .await
+                .context("cannot start the IMAP server")?;
+            joins.push(handle.join);
+        }
+        for (listener, implicit) in [(listeners.pop3, false), (listeners.pop3s, true)] {
+            let Some(listener) = listener else { continue };
+            let mut c = pop3::ServerConfig::new(self.tls.clone(), hostname.clone());
+            c.implicit_tls = implicit;
+            let store = self.engine.store().clone();
+            let handle = pop3::spawn_on(listener, c, read.clone(), store, shutdown.clone())
+                .await
+                .context("cannot start the POP3 server")?;
+            joins.push(handle.join);
+        }
         self.engine.recover().await?;
         self.engine.schedule_purge().await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = tokio::spawn(self.engine.clone().run(stop_rx));
-        let bound = Bound {
-            submission: sub.local_addr,
-            submissions: subs.local_addr,
-            inbound: inbound.local_addr,
-            imap: imap_addr,
-            imaps: imaps_addr,
-            pop3: pop3_addr,
-            pop3s: pop3s_addr,
-        };
         let joined = tokio::spawn(async move {
             shutdown.cancelled().await;
             let _ = stop_tx.send(true);
@@ -202,6 +180,62 @@ impl Provider {
             }
         });
         Ok((bound, joined))
+    }
+}
+
+/// A provider's listeners, bound before it starts: where port 0 is asked for, the real
+/// ports are known before anything that names them is written (`certa demo --free-ports`
+/// writes them into the configuration and the providers' index), and no other socket can
+/// take one in between.
+#[derive(Debug)]
+pub struct Listeners {
+    submission: TcpListener,
+    submissions: TcpListener,
+    inbound: TcpListener,
+    imap: Option<TcpListener>,
+    imaps: Option<TcpListener>,
+    pop3: Option<TcpListener>,
+    pop3s: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the SMTP addresses of `listen` and those of `access` that are set.
+    pub async fn bind(listen: config::Listen, access: config::Access) -> Result<Listeners> {
+        async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} ({what})"))
+        }
+        async fn bind_if(addr: Option<SocketAddr>, what: &str) -> Result<Option<TcpListener>> {
+            match addr {
+                Some(addr) => bind(addr, what).await.map(Some),
+                None => Ok(None),
+            }
+        }
+        Ok(Listeners {
+            submission: bind(listen.submission, "submission").await?,
+            submissions: bind(listen.submissions, "submission, TLS").await?,
+            inbound: bind(listen.inbound, "inbound").await?,
+            imap: bind_if(access.imap, "IMAP").await?,
+            imaps: bind_if(access.imaps, "IMAP, TLS").await?,
+            pop3: bind_if(access.pop3, "POP3").await?,
+            pop3s: bind_if(access.pop3s, "POP3, TLS").await?,
+        })
+    }
+
+    /// The bound addresses: the real ports where 0 was asked for.
+    pub fn addresses(&self) -> Result<Bound> {
+        let addr = |l: &TcpListener| l.local_addr().context("a bound listener has no address");
+        let addr_if = |l: &Option<TcpListener>| l.as_ref().map(addr).transpose();
+        Ok(Bound {
+            submission: addr(&self.submission)?,
+            submissions: addr(&self.submissions)?,
+            inbound: addr(&self.inbound)?,
+            imap: addr_if(&self.imap)?,
+            imaps: addr_if(&self.imaps)?,
+            pop3: addr_if(&self.pop3)?,
+            pop3s: addr_if(&self.pop3s)?,
+        })
     }
 }
 

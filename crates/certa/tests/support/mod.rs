@@ -1,13 +1,21 @@
-//! Running the real binary and real clients for the end-to-end tests.
-#![allow(dead_code)]
+//! Running the real binary for the end-to-end tests: its commands, and what they show.
+//! The demo, child processes and the Python clients are the testkit's, re-exported here.
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
+
+pub use testkit::demo::Demo;
+pub use testkit::process::{Proc, wait_until};
+pub use testkit::python::{Account, Outcome, start_sink, submit};
+
+/// The `certa` binary under test.
+pub const CERTA: &str = env!("CARGO_BIN_EXE_certa");
 
 pub fn certa() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_certa"));
+    let mut c = Command::new(CERTA);
     c.env("RUST_LOG", "warn");
     c
 }
@@ -19,144 +27,6 @@ pub fn shared() -> PathBuf {
         "../shared is missing beside the project root"
     );
     dir
-}
-
-/// A child process killed (SIGTERM, then SIGKILL) when dropped.
-pub struct Proc(pub Child);
-
-impl Proc {
-    pub fn terminate(&mut self) {
-        #[cfg(unix)]
-        unsafe {
-            libc_kill(self.0.id() as i32, 15);
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-
-    pub fn kill9(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            self.terminate();
-        }
-    }
-}
-
-#[cfg(unix)]
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
-pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// `certa demo` on free ports in `dir`; returns the process and demo.json.
-pub fn start_demo(dir: &Path, smarthost: Option<u16>) -> (Proc, serde_json::Value) {
-    // `--free-ports` picks ports that are free when chosen; a test running alongside may
-    // take one before the demo binds it, and the demo then exits: start it again.
-    for _ in 0..3 {
-        let mut cmd = certa();
-        cmd.args(["demo", "--free-ports", "--data"]).arg(dir);
-        if let Some(port) = smarthost {
-            cmd.args(["--smarthost", &format!("127.0.0.1:{port}")]);
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start certa demo");
-        let mut proc = Proc(child);
-        let started = wait_until("demo.json or the demo's exit", Duration::from_secs(120), || {
-            if let Ok(Some(status)) = proc.0.try_wait() {
-                return Some(Err(status));
-            }
-            let text = std::fs::read_to_string(dir.join("demo.json")).ok()?;
-            serde_json::from_str::<serde_json::Value>(&text).ok().map(Ok)
-        });
-        match started {
-            Ok(info) => return (proc, info),
-            Err(status) => eprintln!("certa demo exited ({status}) before it was ready: starting it again"),
-        }
-    }
-    panic!("certa demo did not start in three attempts");
-}
-
-/// The ordinary-mail sink (sink.py): its process, port and directory.
-pub fn start_sink(dir: &Path) -> (Proc, u16) {
-    let mut child = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/sink.py"))
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().parse().expect("sink port");
-    (Proc(child), port)
-}
-
-/// What submit.py reports.
-#[derive(Debug, serde::Deserialize)]
-pub struct Outcome {
-    pub stage: String,
-    pub code: i64,
-    pub text: String,
-}
-
-pub struct Account<'a> {
-    pub host: &'a str,
-    pub port: u16,
-    pub ca: &'a str,
-    pub user: &'a str,
-    pub password: &'a str,
-}
-
-/// Submits `message` with Python's smtplib; `flags` as submit.py takes them.
-pub fn submit(a: &Account<'_>, mail_from: &str, rcpts: &[&str], message: &[u8], flags: &[&str]) -> Outcome {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), message).unwrap();
-    let out = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/submit.py"))
-        .args([
-            a.host,
-            &a.port.to_string(),
-            a.ca,
-            a.user,
-            a.password,
-            mail_from,
-            &rcpts.join(","),
-        ])
-        .arg(file.path())
-        .args(flags)
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("submit.py: {e}: {text} {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// One message of a mailbox, from `certa mailbox show --json`.

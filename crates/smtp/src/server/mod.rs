@@ -150,13 +150,23 @@ pub async fn spawn<H: Handler>(
     handler: Arc<H>,
     shutdown: CancellationToken,
 ) -> io::Result<ServerHandle> {
+    spawn_on(TcpListener::bind(addr).await?, config, handler, shutdown).await
+}
+
+/// [`spawn`] on a listener bound already, so that its port is known before the server starts
+/// (and no other socket can take it in between).
+pub async fn spawn_on<H: Handler>(
+    listener: TcpListener,
+    config: ServerConfig,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) -> io::Result<ServerHandle> {
     if config.implicit_tls && config.tls.is_none() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "implicit TLS needs a TLS configuration",
         ));
     }
-    let listener = TcpListener::bind(addr).await?;
     let local_addr = listener.local_addr()?;
     tracing::info!(%local_addr, role = ?config.role, "SMTP listener started");
     let join = tokio::spawn(serve(listener, Arc::new(config), handler, shutdown));

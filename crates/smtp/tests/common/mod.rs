@@ -1,20 +1,19 @@
-//! A real server on 127.0.0.1:0 with an in-memory handler, the development PKI, a raw socket
-//! client and a Python smtplib runner.
-#![allow(dead_code)]
+//! A real server on a free 127.0.0.1 port with an in-memory handler, a raw client reading
+//! replies, and a Python smtplib runner; the PKI, the server and the client's line reading
+//! are the testkit's.
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use smtp::server::{self, Handler, Reply, Role, ServerConfig, ServerHandle, SessionInfo};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use smtp::server::{CancellationToken, Handler, Reply, Role, ServerConfig, ServerHandle, SessionInfo};
+pub use testkit::DOMAIN;
+pub use testkit::pki::pki;
+pub use testkit::servers::{PASSWORD, USER};
+use testkit::{client, python, servers, tls};
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
-
-pub const DOMAIN: &str = "pec.example.it";
-pub const USER: &str = "alice@pec.example.it";
-pub const PASSWORD: &str = "s3cret pass";
 
 /// A recipient the handler refuses for now (450).
 pub const BUSY_RCPT: &str = "busy@pec.example.it";
@@ -91,43 +90,9 @@ impl Handler for TestHandler {
     }
 }
 
-pub struct Pki {
-    pub cert_pem: String,
-    pub key_pem: String,
-    pub ca_pem: String,
-    /// The CA certificate as a file, for Python's `cafile`.
-    pub ca_file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-pub fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
-    PKI.get_or_init(|| {
-        let dev = pec::smime::dev_pki(
-            DOMAIN,
-            "Example PEC S.p.A.",
-            &["localhost", "127.0.0.1"],
-            chrono::Utc::now(),
-        )
-        .expect("dev PKI");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ca_file = dir.path().join("ca.pem");
-        std::fs::write(&ca_file, &dev.ca_cert_pem).expect("write CA");
-        Pki {
-            cert_pem: dev.tls_cert_pem,
-            key_pem: dev.tls_key_pem,
-            ca_pem: dev.ca_cert_pem,
-            ca_file,
-            _dir: dir,
-        }
-    })
-}
-
 pub fn config(role: Role) -> ServerConfig {
-    let pki = pki();
     let mut config = ServerConfig::new(role, "mx.pec.example.it");
-    config.tls =
-        Some(server::tls_config_from_pem(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes()).expect("TLS config"));
+    config.tls = Some(tls::server_config());
     config.max_message_size = 64 * 1024;
     config.max_recipients = 5;
     config
@@ -144,14 +109,7 @@ impl TestServer {
     pub async fn start(config: ServerConfig) -> TestServer {
         let handler = Arc::new(TestHandler::default());
         let shutdown = CancellationToken::new();
-        let handle = server::spawn(
-            "127.0.0.1:0".parse().unwrap(),
-            config,
-            handler.clone(),
-            shutdown.clone(),
-        )
-        .await
-        .expect("server starts");
+        let handle = servers::smtp(config, handler.clone(), &shutdown).await;
         TestServer {
             addr: handle.local_addr,
             handler,
@@ -172,55 +130,36 @@ impl TestServer {
 
     /// [`TestServer::python`] with more environment variables.
     pub async fn python_with(&self, script: &str, env: &[(&str, &str)]) -> String {
-        let output = tokio::process::Command::new("python3")
+        let mut command = tokio::process::Command::new("python3");
+        command
             .arg("-c")
             .arg(script)
             .envs(env.iter().copied())
             .env("PORT", self.port().to_string())
             .env("CAFILE", &pki().ca_file)
             .env("SMTP_USER", USER)
-            .env("SMTP_PASSWORD", PASSWORD)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(60), output)
-            .await
-            .expect("python finishes")
-            .expect("python3 runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "python failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
-        stdout
+            .env("SMTP_PASSWORD", PASSWORD);
+        python::run("python", &mut command, Duration::from_secs(60)).await
     }
 
     pub async fn raw(&self) -> Raw {
-        let mut raw = Raw {
-            stream: TcpStream::connect(self.addr).await.expect("connect"),
-            buf: Vec::new(),
-        };
+        let stream = TcpStream::connect(self.addr).await.expect("connect");
+        let mut raw = Raw(client::Raw::new(stream, Duration::from_secs(10)));
         let greeting = raw.reply().await;
         assert!(greeting.starts_with("220 "), "{greeting}");
         raw
     }
 }
 
-/// A plain-text client that writes bytes as given and reads replies line by line.
-pub struct Raw {
-    pub stream: TcpStream,
-    buf: Vec<u8>,
-}
+/// A plain-text client that writes bytes as given and reads replies.
+pub struct Raw(client::Raw<TcpStream>);
 
 impl Raw {
-    pub async fn send(&mut self, bytes: impl AsRef<[u8]>) {
-        self.stream.write_all(bytes.as_ref()).await.expect("write");
-    }
-
     /// One reply, all its lines (a multiline reply ends at "ddd ").
     pub async fn reply(&mut self) -> String {
         let mut reply = String::new();
         loop {
-            let line = self.line().await;
+            let line = String::from_utf8(self.0.line_bytes().await).expect("replies are UTF-8");
             assert!(!line.is_empty(), "connection closed; reply so far: {reply:?}");
             reply.push_str(&line);
             if line.as_bytes().get(3) != Some(&b'-') {
@@ -234,28 +173,18 @@ impl Raw {
         self.send(format!("{command}\r\n")).await;
         self.reply().await
     }
+}
 
-    /// One line with its CRLF, or "" at end of stream.
-    async fn line(&mut self) -> String {
-        loop {
-            if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=end).collect();
-                return String::from_utf8(line).expect("replies are UTF-8");
-            }
-            let mut chunk = [0u8; 4096];
-            let read = tokio::time::timeout(Duration::from_secs(10), self.stream.read(&mut chunk))
-                .await
-                .expect("reply within 10 s");
-            match read {
-                Ok(0) | Err(_) => return String::new(),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
+impl std::ops::Deref for Raw {
+    type Target = client::Raw<TcpStream>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
+}
 
-    /// True once the server has closed the connection (after what is buffered).
-    pub async fn closed(&mut self) -> bool {
-        self.line().await.is_empty()
+impl std::ops::DerefMut for Raw {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 

@@ -1,0 +1,32 @@
+//! # testkit: what Certa's test suites share
+//!
+//! A dev-dependency of the protocol crates and of the binary, never a dependency of
+//! anything shipped. Each module is one kind of fixture:
+//!
+//! - [`pki`]: the development PKI of [`DOMAIN`], made once per test binary;
+//! - [`tls`]: the server configuration on it, and clients trusting its CA (or another);
+//! - [`servers`]: a store in a temporary directory with the test mailboxes, an `Auth`
+//!   over it, and the SMTP, IMAP and POP3 servers on a free 127.0.0.1 port;
+//! - [`client`]: a raw client that writes bytes as given and reads lines;
+//! - [`process`]: a child process stopped when dropped, and polling with a deadline;
+//! - [`python`]: running the suites' Python scripts, and the smtplib submitter and the
+//!   ordinary SMTP sink of the end-to-end tests;
+//! - [`demo`]: `certa demo --free-ports` running, and what its `demo.json` says.
+//!
+//! Everything here panics on failure, with a message naming what failed: it runs in
+//! tests, where a panic is the failure report.
+//!
+//! The protocol crates depend on this one only as a dev-dependency, while this one
+//! depends on them: cargo allows that cycle because no shipped build includes it.
+
+pub mod client;
+pub mod demo;
+pub mod pki;
+pub mod process;
+pub mod python;
+pub mod servers;
+pub mod tls;
+
+/// The test provider's domain: the development PKI is issued for it, and the test stores
+/// hold its mailboxes.
+pub const DOMAIN: &str = "pec.example.it";
