@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | [`money`] | `Money` in cents, `VatRate` in basis points, `gross` rounded half-up |
 //! | [`convention`] | conventions and plans; their TOML form and validation ([`convention::file`]) |
-//! | [`holder`] | holder data, codice fiscale / partita IVA |
+//! | [`holder`] | holder data; its `TaxId` (codice fiscale / partita IVA) is the `taxid` crate's |
 //! | [`subscription`] | `activate`, `renew`, `cancel` |
 //! | [`policy`] | `due_actions` (what is due now), `perform` (record and apply) |
 //! | [`notice`] | the Italian texts of notices |

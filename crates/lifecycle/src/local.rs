@@ -1,6 +1,8 @@
 //! Local wall-clock rules ("at 11:00 on the expiry day") turned into instants.
 //!
-//! The notices state their rules in Italian time; a convention may name another
+//! The notices state their rules in Italian time (DCS: "a partire dalle ore 11
+//! del giorno di scadenza"; lifecycle.md: suspended "from 11:00 (Italian
+//! time)", its scenarios' "dates in Europe/Rome"); a convention may name another
 //! IANA zone, Europe/Rome by default. Daylight saving time makes two cases:
 //!
 //! - a local time that does not exist (the spring-forward gap, 02:00 to 03:00 on

@@ -1,7 +1,9 @@
 //! Amounts in euro cents and VAT rates in basis points.
 //!
 //! Prices in the notices are net of VAT ("euro 4,00 + IVA"); the amount billed
-//! is the gross one, rounded half-up to the cent ("€ 6,50 + iva = € 7,93 ivato").
+//! is the gross one, the VAT computed on the period's taxable amount and rounded
+//! half-up to the cent ("€ 6,50 + iva/anno ... = € 7,93 ivato"; lifecycle.md,
+//! "amounts with VAT rounded to the cent (22 %)"; registries.md 6.1).
 //! Amounts are displayed the Italian way, `13,20 €`, with `.` grouping thousands
 //! (`1.234,50 €`); [`Money::plain`] gives the machine form `13.20`.
 

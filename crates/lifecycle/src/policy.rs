@@ -6,28 +6,51 @@
 //! the contents), then [`perform`]s them here in the same transaction, so each
 //! happens once even across restarts and nodes.
 //!
-//! The rules, from `../shared/docs/lifecycle.md`:
+//! The rules, from `../shared/docs/lifecycle.md` ("Renewal notices",
+//! "Expiry, suspension, closure" and its scenarios), with the words of the two
+//! source notices in `../shared/seeds/` (Aruba and Poste in the doctors' Order's
+//! notice of 2018, DCS in the social workers' Order's of 2023-2024):
 //!
 //! - **Notices** follow the plan's schedule relative to the current expiry, at
-//!   the plan's `notice_at` local time. Only the latest notice already due is
-//!   sent: a runner that was down for three weeks sends one weekly notice, not
-//!   three. Notices due before the activation, after a cancellation, or while
-//!   the Order pays are not sent; the ordinary-email channel needs a reference
-//!   e-mail.
+//!   the plan's `notice_at` local time. Poste: "a 30 giorni dalla scadenza della
+//!   casella, a 5 giorni dalla scadenza e 25 giorni dopo la scadenza"; DCS: "un
+//!   avviso ogni settimana a partire da 90 giorni prima della scadenza". Only
+//!   the latest notice already due is sent: a runner that was down for three
+//!   weeks sends one weekly notice, not three. Notices due before the
+//!   activation, after a cancellation, or while the Order pays are not sent;
+//!   the ordinary-email channel needs a reference e-mail (DCS: "all’eventuale
+//!   casella di posta ordinaria, quando comunicata"; Aruba: "alla mail di
+//!   riferimento presente nei dati intestatario").
 //! - **Lapse**: when the current expiry passes unrenewed. Suspension happens
-//!   at its local time on the expiry day (DCS: 11:00); deactivation and the
-//!   receive-only grace at the start of the next local day (Aruba: "il giorno
-//!   successivo alla data di scadenza").
+//!   at its local time on the expiry day (DCS: "sospesa, a partire dalle ore 11
+//!   del giorno di scadenza per i successivi venti giorni"); deactivation and
+//!   the receive-only grace at the start of the next local day (Aruba: "Il
+//!   giorno successivo alla data di scadenza, qualora non risultino pervenuti
+//!   l’ordine di rinnovo ed il relativo pagamento, il servizio verrà
+//!   disattivato"). Non-payment is arrears, not cancellation (DCS: "il mancato
+//!   pagamento non costituisce disdetta ma morosità").
 //! - **Reactivation**: a suspended or receive-only box whose expiry has been
-//!   moved past now by a renewal is reactivated at once.
+//!   moved past now by a renewal is reactivated at once (lifecycle.md, scenario
+//!   2): the suspension only stops the box (DCS: "la sospensione permette di non
+//!   perdere i contenuti").
 //! - **The Order pays**: when the payer on the expiry date is the Order, the box
-//!   renews itself at the lapse (the Order is billed in bulk), whatever the mode.
-//! - **Cancellation** (a PEC to the provider, at its legal time): no more
-//!   notices, no tacit renewal; the service ends at the start of the day after
-//!   expiry (or at the cancellation, if that is later), the contents are kept for
-//!   the retention, then deleted.
+//!   renews itself at the lapse (the Order is billed in bulk), whatever the mode
+//!   (CROAS: "L'attuale servizio di PEC rimarrà con costi a carico dell'Ordine
+//!   sino al 31.12.2023").
+//! - **Cancellation** (a PEC to the provider, at its legal time; DCS: "La
+//!   casella è a tacito rinnovo quindi deve essere esplicitamente disdettata
+//!   inviando una PEC"): no more notices, no tacit renewal; the service ends at
+//!   the start of the day after expiry (or at the cancellation, if that is
+//!   later), the contents are kept for the retention, then deleted (lifecycle.md,
+//!   scenario 5).
 //! - **Closure** ends the service; the contents are deleted `retention_days`
-//!   later (DCS: 0, "chiusa con perdita di tutti i contenuti").
+//!   later (DCS: 0, "la casella viene chiusa con perdita di tutti i contenuti";
+//!   Poste, at the end of its contract: "trascorsi 30 (trenta) giorni, si
+//!   riserva il diritto di effettuare la cancellazione dei dati").
+//!
+//! Each subscription is decided on its own expiry: "la scadenza è individuale e
+//! le PEC non scadono tutte contemporaneamente" (CROAS), so notices, suspensions
+//! and closures fall on every day of the year.
 //!
 //! Day counts are local calendar days: 20 days after 11:00 on 10 March is
 //! 11:00 on 30 March even across the change to summer time. Local times that
@@ -210,6 +233,8 @@ pub fn due_actions(
         State::Active | State::Suspended { .. } | State::ReceiveOnly { .. } => {}
     }
 
+    // CROAS: "con costi a carico dell'Ordine sino al 31.12.2023": the payer
+    // is the one of the period the expiry falls in.
     let order_pays = conv.payer_on(sub.expiry) == Payer::Order;
     let cancelled = sub.cancelled_at.is_some_and(|t| t <= now);
     if !cancelled && !order_pays {
@@ -217,6 +242,8 @@ pub fn due_actions(
     }
 
     let day_after = start_of_day(tz, next_day(sub.expiry));
+    // lifecycle.md, scenario 5: a cancelled box gets no further notices and
+    // serves until its expiry; its data is kept for the retention.
     if let Some(cancelled_at) = sub.cancelled_at.filter(|_| cancelled) {
         let end = day_after.max(cancelled_at);
         if now >= end {
@@ -230,10 +257,14 @@ pub fn due_actions(
     }
 
     let lapse = match plan.expiry {
+        // DCS: "a partire dalle ore 11 del giorno di scadenza".
         ExpiryPolicy::Suspend { at, .. } => instant(tz, sub.expiry, at),
+        // Aruba: "Il giorno successivo alla data di scadenza".
         ExpiryPolicy::DeactivateNextDay | ExpiryPolicy::ReceiveOnlyGrace { .. } => day_after,
     };
     if now < lapse {
+        // lifecycle.md, scenario 2: paid during the suspension, reactivated at
+        // once, the next expiry counted from the old one.
         if matches!(sub.state, State::Suspended { .. } | State::ReceiveOnly { .. }) {
             push(&mut out, Action::Reactivate { at: now });
         }
@@ -247,7 +278,11 @@ pub fn due_actions(
 
     let active = sub.state == State::Active;
     let close_at = match plan.expiry {
+        // Aruba: "il servizio verrà disattivato e la casella cesserà di funzionare".
         ExpiryPolicy::DeactivateNextDay => Some(lapse),
+        // DCS: "per i successivi venti giorni ... Trascorsi i venti giorni e
+        // comunque entro 30 giorni dalla data di sospensione, perdurando la
+        // morosità, la casella viene chiusa".
         ExpiryPolicy::Suspend { at, days, then_close } => {
             if active {
                 push(&mut out, Action::Suspend { at: lapse });
@@ -336,6 +371,7 @@ fn push_notice(out: &mut Vec<Action>, sub: &Subscription, plan: &Plan, tz: Tz, d
         return;
     };
     for &channel in &plan.channels {
+        // DCS: "all’eventuale casella di posta ordinaria, quando comunicata".
         if channel == Channel::OrdinaryEmail && sub.holder.reference_email.is_none() {
             continue;
         }

@@ -1,8 +1,9 @@
 //! Legal time of PEC documents.
 //!
-//! Receipts and log entries carry the local time of Italy with its UTC offset
-//! (daticert `<data zona="+0100"><giorno>dd/mm/yyyy</giorno><ora>hh:mm:ss</ora>`,
-//! human text "Il giorno dd/mm/yyyy alle ore hh:mm:ss (+0100)"). The library never
+//! Receipts carry a time reference (riferimento temporale, `../shared/docs/pec-rules.md`
+//! 1.2): the local time of Italy with its UTC offset, to the second (daticert
+//! `<data zona="+0100"><giorno>dd/mm/yyyy</giorno><ora>hh:mm:ss</ora>`, 4.2;
+//! human text "Il giorno dd/mm/yyyy alle ore hh:mm:ss (+0100)", 3.1). The library never
 //! reads the clock: callers pass the instant.
 
 use chrono::{DateTime, FixedOffset, Utc};

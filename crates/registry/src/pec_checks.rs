@@ -1,18 +1,24 @@
-//! Checks on an address a member communicates as their PEC. Each gives a
+//! Checks on an address a member communicates as their PEC, the duty of DL
+//! 185/2008 art. 16 c.7 (registries.md 5.1: members communicate their PEC to
+//! the Order, which lists it for administrations and INI-PEC). Each gives a
 //! warning for the operator, never a refusal: the lists behind them are
 //! incomplete by nature, and the Order decides (registries.md 1.5: "flag, as
 //! warnings rather than hard errors").
 //!
 //! - the domain is a PEC provider's (a list the caller gives: the provider
-//!   index, configured provider domains);
+//!   index's `managedDomains`, pec-rules.md 6.1, and configured provider
+//!   domains);
 //! - it is not an employer's institutional domain: a member employed by a
 //!   public administration needs a personal PEC (`../shared/docs/lifecycle.md`,
-//!   "What a member must do");
-//! - it is not a citizen's CEC-PAC, not valid for INI-PEC (INI-PEC FAQ 8,
-//!   registries.md 1.2), whose domain was `postacertificata.gov.it`;
-//! - it is not another member's address: the PEC must be personal (INI-PEC FAQ 3);
+//!   "What a member must do"; the social workers' Order: "La pec istituzionale
+//!   dell’ente in cui lavori non è sostitutiva della casella pec personale");
+//! - it is not a citizen's CEC-PAC, not valid for INI-PEC (the INI-PEC FAQ for
+//!   Orders, registries.md 1.2), whose domain was `postacertificata.gov.it`
+//!   (registries.md 1.5);
+//! - it is not another member's address: the PEC must be personal (INI-PEC
+//!   FAQ, registries.md 1.2: "the address must be personal");
 //! - its mailbox name does not look like an office's (`info@`, `segreteria@`),
-//!   the "non-personal" flag of registries.md 1.5.
+//!   the "non-personal" flag of registries.md 1.5 and 5.4 (`PEC_NOT_PERSONAL`).
 //!
 //! Addresses are compared trimmed and lowercased: PEC providers do not tell
 //! mailboxes apart by case. A listed domain also covers its subdomains
@@ -153,24 +159,34 @@ fn within(domain: &str, listed: &BTreeSet<String>) -> bool {
     })
 }
 
+/// pec-rules.md 6.1: a PEC domain is one a provider of the index manages
+/// (registries.md, open question 5: "useful to check that a member's address is
+/// really a PEC domain").
 pub fn check_provider_domain(domain: &str, config: &PecCheckConfig) -> Option<PecWarning> {
     (!within(domain, &config.provider_domains)).then(|| PecWarning::NotAPecDomain {
         domain: domain.to_owned(),
     })
 }
 
+/// The doctors' Order: "I PROFESSIONISTI, DIPENDENTI DELLA P.A., ... DEBBONO
+/// DOTARSI DI UNA CASELLA DI PEC INDIPENDENTEMENTE DAL POSSESSO DI QUELLA
+/// EVENTUALMENTE FORNITA DAL DATORE DI LAVORO".
 pub fn check_institutional_domain(domain: &str, config: &PecCheckConfig) -> Option<PecWarning> {
     within(domain, &config.institutional_domains).then(|| PecWarning::InstitutionalDomain {
         domain: domain.to_owned(),
     })
 }
 
+/// registries.md 1.2 (INI-PEC FAQ): CEC-PAC ("PEC del cittadino") addresses
+/// are not valid for INI-PEC.
 pub fn check_cec_pac(domain: &str, config: &PecCheckConfig) -> Option<PecWarning> {
     within(domain, &config.cec_pac_domains).then(|| PecWarning::CecPac {
         domain: domain.to_owned(),
     })
 }
 
+/// registries.md 1.5: flag "PECs that look non-personal (company-style mailbox
+/// names)".
 pub fn check_office_mailbox(local: &str, config: &PecCheckConfig) -> Option<PecWarning> {
     config
         .office_mailbox_names
@@ -204,6 +220,8 @@ impl AddressBook {
     }
 }
 
+/// registries.md 1.2 (INI-PEC FAQ): the address must be personal, and one
+/// that two members communicated is personal to neither.
 pub fn check_not_shared(address: &str, owner: &TaxId, book: &AddressBook) -> Vec<PecWarning> {
     book.others(address, owner)
         .map(|o| PecWarning::SharedWith {

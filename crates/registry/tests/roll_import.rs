@@ -2,9 +2,9 @@
 //! `;` and in Latin-1 with `,`: the exact per-row report.
 
 use chrono::{Days, NaiveDate};
-use registry::codice_fiscale::Finding;
 use registry::roll::{Encoding, Rejection, RollError, parse_roll, xlsx};
 use registry::{CodiceFiscale, MemberStatus, Sex};
+use taxid::Finding;
 
 const SURNAMES: [&str; 8] = [
     "Rossi", "Bianchi", "Esposito", "Colombo", "Ricci", "Marino", "Greco", "D'Amico",

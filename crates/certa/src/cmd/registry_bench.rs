@@ -481,7 +481,7 @@ fn generate(i: usize, first_day: NaiveDate, taken: &mut HashSet<String>) -> Resu
     let cancelled = i % 50 == 13;
     let registered = (birth + Days::new(26 * 365 + (i as u64 % 3000))).min(first_day - Days::new(1));
     let member = Member {
-        codice_fiscale: TaxId::Personal(cf),
+        codice_fiscale: TaxId::CodiceFiscale(cf),
         surname: surname.into(),
         name: name.into(),
         birth_date: Some(birth),

@@ -1,4 +1,14 @@
 //! Deciding what each statement line is: the rules are in the module doc of `bank`.
+//!
+//! They implement the payment rules of `../shared/docs/lifecycle.md`
+//! ("Renewal notices"): the renewal order's summary gives the member the
+//! "ID ORDINE da inserire nella causale di pagamento" and the "IMPORTO da
+//! versare" (Aruba, in the doctors' Order's notice), so a transfer names its
+//! order in its reference and pays that amount; card and PayPal payments are
+//! registered at once ("vedere registrato subito il tuo pagamento"), so an
+//! order may already be paid when its transfer shows up. The statement's own
+//! flags are ISO 20022 camt.053's (the "Entry" building block): credit or
+//! debit (`CdtDbtInd`) and status (`Sts`, final when `BOOK`).
 
 use std::collections::HashSet;
 
@@ -150,6 +160,9 @@ struct RunState {
     paid_now: HashSet<String>,
 }
 
+/// Why a line cannot pay an order, if so. Money received is a credit (camt.053
+/// `CdtDbtInd` `CRDT`) in the orders' currency that is booked (`Sts` `BOOK`:
+/// a pending or information-only entry may still change).
 fn ignore_reason(l: &StatementLine) -> Option<String> {
     if l.amount_cents < 0 {
         Some("debit".to_string())
@@ -173,6 +186,7 @@ fn decide(
     paid_orders: &HashSet<String>,
     state: &mut RunState,
 ) -> Outcome {
+    // lifecycle.md: the order ID is "to be written in the bank transfer's reference".
     let mut orders = index.find(&l.reference);
     let first_time = state.seen_ids.insert(id.to_string());
     if already_applied.contains(id) || !first_time {
@@ -186,11 +200,13 @@ fn decide(
         0 => Outcome::Unmatched,
         1 => {
             let order = orders.remove(0);
+            // Paid already, perhaps by card or PayPal, "registrato subito".
             if paid_orders.contains(&order) || state.paid_now.contains(&order) {
                 return Outcome::AlreadyPaid { order };
             }
             // The index holds only open and paid orders, and paid ones returned above.
             let expected = open.iter().find(|o| o.id == order).map_or(0, |o| o.amount_cents);
+            // The "IMPORTO da versare", to the cent: anything else is an operator's call.
             if expected == l.amount_cents {
                 state.paid_now.insert(order.clone());
                 Outcome::Matched { order }

@@ -1,8 +1,10 @@
 //! Finding order IDs in a transfer's free-text reference.
 //!
-//! Members copy the ID by hand and banks rewrite the text: upper case, dashes
-//! dropped or turned into spaces, a long reference cut into 35- or 140-character
-//! pieces. So an ID is compared on its letters and digits only, and the
+//! The renewal order's summary gives the "ID ORDINE da inserire nella causale
+//! di pagamento" (Aruba, in the doctors' Order's notice; lifecycle.md, "Renewal
+//! notices"). Members copy the ID by hand and banks rewrite the text: upper
+//! case, dashes dropped or turned into spaces, a long reference cut into 35- or
+//! 140-character pieces (camt.053's `Ustrd` holds at most 140). So an ID is compared on its letters and digits only, and the
 //! reference may put separators between any two of them. What it may not do is
 //! run on: the character before the ID must not continue its first letter or
 //! digit, nor the one after it its last, so `CRT-2025-0001234` never names

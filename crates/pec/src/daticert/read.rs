@@ -1,9 +1,15 @@
 //! The tolerant daticert reader.
 //!
-//! Real files differ from the DTD: Poste omits `<msgid>`, an anonymised Aruba
-//! notice has a stray text node after `</risposte>`, values outside the rules'
-//! sets occur. The reader keeps what it finds and reports each deviation as a
-//! finding; it fails only when the bytes are not XML or the root is not `<postacert>`.
+//! The format is the DM 2/11/2005 allegato tecnico's "schema dei dati di
+//! certificazione" (its §7.4 as third-party code numbers it; RFC 6109 4.4), a
+//! DTD whose text is reconstructed in `../shared/docs/pec-rules.md` 4.1, with
+//! the fields' meaning and formats in 4.2 and real files in 4.3.
+//!
+//! Real files differ from the DTD: Poste omits `<msgid>` (pec-rules.md 4.1,
+//! 8 item 5), an anonymised Aruba notice has a stray text node after
+//! `</risposte>` (4.3), values outside the rules' sets occur (4.1). The reader
+//! keeps what it finds and reports each deviation as a finding; it fails only
+//! when the bytes are not XML or the root is not `<postacert>`.
 
 use std::borrow::Cow;
 
@@ -28,6 +34,8 @@ pub fn read(bytes: &[u8]) -> Result<(Daticert, Vec<String>), ReadError> {
     let mut findings = Vec::new();
     let text: Cow<'_, str> = match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
+        // pec-rules.md 4.2: the prolog says UTF-8. ISO-8859-1 is the charset
+        // of the messages' human parts (8 item 9), the likely mistake.
         Err(_) => {
             findings.push("daticert.xml is not valid UTF-8; read as ISO-8859-1".to_string());
             Cow::Owned(bytes.iter().map(|&b| b as char).collect())
@@ -89,6 +97,7 @@ pub fn read(bytes: &[u8]) -> Result<(Daticert, Vec<String>), ReadError> {
     Ok(builder.finish(findings))
 }
 
+/// DTD (pec-rules.md 4.1): `<!ELEMENT postacert (intestazione, dati)>` is the root.
 fn check_root(name: &str, saw_root: &mut bool) -> Result<(), ReadError> {
     if name != "postacert" {
         return Err(ReadError::WrongRoot(name.to_string()));
@@ -134,14 +143,17 @@ impl Builder {
         self.stray_text(parents, findings);
         let parent = parents.last().map(String::as_str);
         match (parent, name) {
+            // DTD: postacert's tipo is #REQUIRED, errore defaults to "nessuno".
             (None, "postacert") => {
                 self.tipo = attribute(e, "tipo").map(|v| Tipo::parse(&v));
                 self.errore = attribute(e, "errore").map(|v| Errore::parse(&v));
             }
+            // DTD: destinatari tipo (certificato | esterno) #REQUIRED.
             (Some("intestazione"), "destinatari") => {
                 let tipo = attribute(e, "tipo").unwrap_or_default();
                 self.pending_destinatario = Some(DestinatarioTipo::parse(&tipo));
             }
+            // DTD: data zona CDATA #REQUIRED, the local UTC offset (4.2).
             (Some("dati"), "data") => {
                 let zona = attribute(e, "zona").unwrap_or_else(|| {
                     findings.push("<data> has no zona attribute".to_string());
@@ -152,10 +164,15 @@ impl Builder {
                     ..Data::default()
                 });
             }
+            // DTD: ricevuta tipo (completa | breve | sintetica) "completa".
             (Some("dati"), "ricevuta") => {
                 let tipo = attribute(e, "tipo").unwrap_or_else(|| "completa".to_string());
                 self.ricevuta = Some(ReceiptKind::parse(&tipo));
             }
+            // The DTD's content models: intestazione (mittente, destinatari+,
+            // risposte, oggetto?); dati (gestore-emittente, data,
+            // identificativo, msgid?, ricevuta?, consegna?, ricezione*,
+            // errore-esteso?); data (giorno, ora).
             (Some("postacert"), "intestazione" | "dati") => {}
             (Some("intestazione"), "mittente" | "risposte" | "oggetto") => {}
             (Some("dati"), "gestore-emittente" | "identificativo" | "msgid" | "consegna")
@@ -221,6 +238,8 @@ impl Builder {
         }
     }
 
+    /// The model, with a finding for each element the DTD requires and the
+    /// file lacks, and each value outside the DTD's sets (pec-rules.md 4.1).
     fn finish(self, mut findings: Vec<String>) -> (Daticert, Vec<String>) {
         let mut required = |value: Option<String>, what: &str| {
             value.unwrap_or_else(|| {
@@ -251,7 +270,7 @@ impl Builder {
         }
         let d = Daticert {
             tipo,
-            // DTD default: errore="nessuno".
+            // DTD (pec-rules.md 4.1): errore defaults to "nessuno".
             errore: self.errore.unwrap_or(Errore::Nessuno),
             mittente,
             destinatari: self.destinatari,
@@ -291,6 +310,7 @@ impl Builder {
                 r.as_str()
             ));
         }
+        // pec-rules.md 4.2: giorno dd/mm/yyyy, ora hh:mm:ss, zona +0100/+0200.
         if !d.data.zona.is_empty() && d.time().is_none() {
             findings.push(format!(
                 "<data> is not dd/mm/yyyy hh:mm:ss ±hhmm: {} {} {}",

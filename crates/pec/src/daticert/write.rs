@@ -1,4 +1,8 @@
 //! The daticert writer: the exact layout of the opec providers (Aruba, Namirial, Sogei).
+//!
+//! Elements in the order of the DTD's content models (`../shared/docs/pec-rules.md`
+//! 4.1, the allegato's "schema dei dati di certificazione"), formatted as 4.2
+//! describes and the signed samples of 4.3 show.
 
 use std::fmt::Write as _;
 
@@ -40,6 +44,7 @@ pub fn write(d: &Daticert) -> String {
     element(&mut x, 3, "ora", &d.data.ora);
     x.push_str("        </data>\n");
     element(&mut x, 2, "identificativo", &d.identificativo);
+    // pec-rules.md 4.2: the client's Message-ID with its angle brackets, escaped.
     if let Some(msgid) = &d.msgid {
         element(&mut x, 2, "msgid", msgid);
     }

@@ -1,4 +1,9 @@
 //! The kinds of PEC message and how a message is classified.
+//!
+//! By the type headers the rules define (`X-Trasporto`, `X-Ricevuta`:
+//! `../shared/docs/pec-rules.md` 3.2; RFC 6109 registers them), never by the
+//! subject: subjects mislead (pec-rules.md 8 item 6, the SDI's "POSTA
+//! CERTIFICATA: Notifica di mancata consegna" is an envelope).
 
 use super::PecHeaders;
 use crate::daticert::{Daticert, Tipo};
@@ -106,7 +111,8 @@ impl std::fmt::Display for Kind {
     }
 }
 
-/// The kind from the type headers, else from daticert (with a finding); `None` when
+/// The kind from the type headers, else from daticert's `tipo` (pec-rules.md
+/// 3.2 pairs each header value with a `tipo`), with a finding; `None` when
 /// nothing marks the message as PEC.
 pub(super) fn classify(h: &PecHeaders, daticert: Option<&Daticert>, findings: &mut Vec<String>) -> Option<Kind> {
     let trasporto = h.x_trasporto.as_deref().map(str::trim);

@@ -1,5 +1,7 @@
 //! Lenient decoding of a CMS / PKCS#7 SignedData with the RustCrypto `cms` crate, for reporting:
 //! embedded certificates, the signer identifier, digest and signature algorithms, signingTime.
+//! The structures are RFC 5652's: ContentInfo (3), SignedData (5.1), SignerInfo (5.3), the
+//! signing-time attribute (11.3).
 //!
 //! The SignedData is walked element by element so that one odd certificate (which the strict
 //! `x509-cert` decoder might refuse, while OpenSSL accepts it) does not hide the SignerInfo.
@@ -11,14 +13,14 @@ use cms::cert::x509::time::Time;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignerIdentifier, SignerInfo};
 
-/// id-signedData.
+/// id-signedData (RFC 5652 5.1).
 const OID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-/// id-signingTime.
+/// id-signingTime (RFC 5652 11.3).
 const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-/// id-sha256.
+/// id-sha256 (RFC 5754).
 pub(crate) const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 
-/// How the SignerInfo names its certificate.
+/// How the SignerInfo names its certificate (RFC 5652 5.3, `SignerIdentifier`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SignerId {
     /// issuerAndSerialNumber: the issuer Name (DER) and the serial number's content octets.
@@ -69,7 +71,8 @@ pub(crate) fn parse(der: &[u8]) -> Result<CmsInfo, CmsDecodeError> {
     }
     let elements = elements_of(ci.content.value()).map_err(|e| malformed("SignedData", e))?;
     let mut info = CmsInfo::default();
-    // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos
+    // RFC 5652 5.1: version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls,
+    // signerInfos.
     let mut signer_infos: Option<&Any> = None;
     for (i, el) in elements.iter().enumerate() {
         if i < 3 {

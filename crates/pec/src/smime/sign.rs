@@ -1,4 +1,13 @@
 //! The provider's signing identity and detached CMS signing.
+//!
+//! A gestore signs every message it generates (receipts, notices, envelopes)
+//! with its provider key (`../shared/docs/pec-rules.md` 1.2, 3.1): a CMS
+//! SignedData without its content (RFC 5652 5.1, 5.2), carried as the second
+//! part of a `multipart/signed` (RFC 1847 2.1), with the signingTime attribute
+//! (RFC 5652 11.3). We sign with SHA-256 and keys of provider-certificate
+//! strength (pec-rules.md 1.5: RSA 2048 with `sha256WithRSAEncryption` since
+//! 2017); which digest gestori should emit is an open question of the rules
+//! (pec-rules.md 10 item 4).
 
 use std::fmt;
 
@@ -11,7 +20,7 @@ use super::SmimeError;
 use super::cms_info;
 use super::x509util::{key_id_name, one_line_name, ossl_reason, san_emails};
 
-/// Smallest RSA key we sign with.
+/// Smallest RSA key we sign with: the provider certificates' since 2017 (pec-rules.md 1.5).
 const MIN_RSA_BITS: u32 = 2048;
 /// Smallest EC key we sign with.
 const MIN_EC_BITS: u32 = 256;

@@ -1,4 +1,11 @@
 //! Trust list and certificate path checking.
+//!
+//! Whom an incoming point trusts (`../shared/docs/pec-rules.md` 6.1): the
+//! signer of a PEC object must match a `provider` entry of the provider index
+//! (its `providerCertificate`), and since 2017 every provider certificate
+//! chains to AgID CA1 (1.5). So a trust list holds provider certificates, CAs,
+//! or both, and a bare provider certificate is an anchor. Revocation is not
+//! checked (`ARCHITECTURE.md`, "Deliberately absent").
 
 use std::fmt;
 
@@ -120,8 +127,11 @@ impl TrustList {
             builder.add_cert(c.clone())?;
         }
         let mut param = X509VerifyParam::new()?;
+        // A provider certificate of the index is an anchor by itself (pec-rules.md 6.1).
         param.set_flags(X509VerifyFlags::PARTIAL_CHAIN)?;
+        // pec-rules.md 1.5, 9: the 2014 DigitPA-era chain is SHA-1 with RSA-1024.
         param.set_auth_level(0);
+        // pec-rules.md 1.5: provider certificates carry EKU emailProtection.
         param.set_purpose(X509PurposeId::SMIME_SIGN)?;
         // time_t is i64 on most targets but not all.
         #[allow(clippy::useless_conversion)]

@@ -1,4 +1,21 @@
-//! Verification of detached signatures.
+//! Verification of detached signatures: the `application/pkcs7-signature`
+//! part of a `multipart/signed` (RFC 1847 2.1) over its first part. It is
+//! S/MIME (RFC 8551; the PEC rules name its ancestor RFC 2633), a CMS
+//! SignedData without its content (RFC 5652 5.1, 5.2: an external signature).
+//!
+//! The PEC rules behind the choices (`../shared/docs/pec-rules.md`):
+//!
+//! - every message a gestore generates is signed with its provider
+//!   certificate, chain embedded (3.1; DM 2/11/2005 art. 6 c. 1: "conformi allo
+//!   standard internazionale S/MIME, così come descritto dallo standard RFC
+//!   2633", quoted in 1.2);
+//! - real providers sign with SHA-1 (2014-2024) and, in 2014, with RSA-1024
+//!   keys (1.5, 3.1, 8 item 3): such signatures verify and their weakness is
+//!   reported, never turned into a failure;
+//! - any re-encoding breaks a detached signature (8 item 2): the bytes are
+//!   verified as received (the CRLF retry of RFC 5751 3.1.1 is the parser's);
+//! - a signer is trusted when it is in the provider index or chains to the CA
+//!   that issues provider certificates (1.5, 6.1), at the signing time.
 
 use std::cmp::Ordering;
 
@@ -54,6 +71,9 @@ pub fn verify_detached(
         Err(reason) => return SignatureReport::unreadable(reason),
     };
 
+    // RFC 5652 5.6 (the maths) only; trust is decided below against the
+    // provider index. BINARY: no MIME canonicalisation, RFC 1847 2.1 signs the
+    // first part's exact octets.
     let flags = CMSOptions::NO_SIGNER_CERT_VERIFY | CMSOptions::BINARY;
     let math = cms.verify(None, None, Some(content), None, flags);
     let mut report = match (&math, &inspected.signer_cert) {
@@ -74,6 +94,7 @@ pub fn verify_detached(
         }
     };
     report.problems.extend(inspected.notes.iter().cloned());
+    // RFC 5652 5.1: signerInfos may hold any number of signers.
     if let Some(n) = inspected.signer_count.filter(|n| *n > 1) {
         report
             .problems
@@ -82,6 +103,8 @@ pub fn verify_detached(
 
     if let Some(s) = &inspected.summary {
         let digest = cms_info::digest_name(&s.digest_oid);
+        // pec-rules.md 3.1: "A Rust verifier must therefore accept SHA-1
+        // message digests for PEC input"; we report it.
         if matches!(digest.as_str(), "sha1" | "md5" | "md2") {
             report
                 .problems
@@ -97,6 +120,8 @@ pub fn verify_detached(
     }
     report.chain = embedded_chain(&inspected);
 
+    // RFC 5652 11.3: signingTime is optional; without it the certificate is
+    // judged at the message's date.
     report.checked_at = report.signing_time.or(fallback_time);
     match (report.signing_time, report.checked_at) {
         (Some(_), _) => {}
@@ -135,6 +160,8 @@ pub fn verify_detached(
         }
         // An expired (or not yet valid) certificate is never trusted; already in `problems`.
         (Some(_), _, Some(_), Some(p)) => TrustVerdict::NotTrusted(p),
+        // pec-rules.md 6.1: the signer must match a provider of the index (or
+        // chain to the CA of provider certificates, 1.5).
         (Some(list), _, Some(cert), None) => {
             let outcome = list.check_chain(cert, &inspected.certs, report.checked_at);
             match outcome.result {
@@ -159,6 +186,8 @@ pub fn verify_detached(
 fn inspect(der: &[u8]) -> Result<Inspected, String> {
     match cms_info::parse(der) {
         Ok(info) => {
+            // RFC 5652 5.1 allows zero SignerInfos (a certificates-only
+            // message), which signs nothing.
             if info.signer_count == 0 {
                 return Err("the SignedData has no SignerInfo".to_owned());
             }
@@ -216,6 +245,8 @@ fn pkcs7_details(der: &[u8]) -> (Vec<X509>, Option<X509>) {
     (certs, signer)
 }
 
+/// RFC 5652 5.3: `sid` names the signer's certificate by issuer and serial
+/// number, or by subject key identifier.
 fn matches_sid(cert: &X509Ref, sid: &SignerId) -> bool {
     match sid {
         SignerId::IssuerSerial { issuer_der, serial } => {
@@ -224,6 +255,8 @@ fn matches_sid(cert: &X509Ref, sid: &SignerId) -> bool {
             };
             let same_issuer = cert.issuer_name().try_cmp(&name).ok() == Some(Ordering::Equal);
             let cert_serial = cert.serial_number().to_bn().map(|b| b.to_vec()).unwrap_or_default();
+            // A DER INTEGER's content octets carry a leading zero when the top
+            // bit is set; a BIGNUM's bytes never do.
             same_issuer && strip_zeros(&cert_serial) == strip_zeros(serial)
         }
         SignerId::KeyId(id) => cert.subject_key_id().is_some_and(|k| k.as_slice() == id.as_slice()),
@@ -246,6 +279,8 @@ fn describe_signer(report: &mut SignatureReport, cert: &X509Ref) {
         let bits = key.bits();
         report.key_algorithm = Some(key_algorithm_name(&key));
         report.key_bits = Some(bits);
+        // pec-rules.md 1.5: Aruba's 2014 leaf had a 1024-bit RSA key; the
+        // provider certificates since 2017 are RSA 2048.
         match key.id() {
             Id::RSA | Id::RSA_PSS if bits < 2048 => report
                 .problems

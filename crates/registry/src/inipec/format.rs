@@ -1,5 +1,7 @@
-//! The details of the INI-PEC file that the public sources leave open: the
-//! *Stato* codes, the date format, the encoding, the header row. The defaults
+//! The details of the INI-PEC file that the public sources leave open
+//! (registries.md 1.3 and open question 1): the *Stato* codes of the row's
+//! operation (DM 19/3/2013 art. 4 c.5), the date format, the encoding, the
+//! header row. The defaults
 //! are provisional, **until the official values are confirmed**; `inipec.md`
 //! (the [`crate::inipec`] module's documentation) gives the reason for each.
 
@@ -9,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IniPecFormat {
-    /// `;`, confirmed by the portal page.
+    /// `;`, confirmed by the portal page ("Come mandare i dati in 3 mosse",
+    /// registries.md 1.3), kept even around empty fields.
     pub separator: char,
     /// A first row naming the fields. Default: yes (provisional).
     pub header: bool,

@@ -1,7 +1,11 @@
-//! `Esiti.xml`, ReGIndE's answer to a communication ([ReGIndE-v1] §2.6,
-//! `../shared/docs/registries.md` 2.5): the id of the message answered, the
-//! body, an optional outcome for the whole file (F001-F005, F999) and one
-//! outcome per subject (S000, W001, E001-E005, E999).
+//! `Esiti.xml`, ReGIndE's answer to a communication ([ReGIndE-v1] §2.6, the
+//! Ministry of Justice's design document "Nuovo ReGIndE v1.0" as
+//! `../shared/docs/registries.md` 2.5 summarises it; the register itself is DM
+//! 44/2011 art. 7, fed under the technical specifications' art. 8, registries.md
+//! 2.1): the id of the message answered, the body, an optional outcome for the
+//! whole file (F001-F005, F999) and one outcome per subject (S000, W001,
+//! E001-E005, E999). It comes back by PEC, attached to a reply whose subject
+//! is the original's plus " – Esito" (registries.md 2.5).
 //!
 //! `Esiti.xsd` is not public, so the element names are unknown. The reader is
 //! tolerant and assumes only this much:
@@ -25,7 +29,9 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use serde::{Deserialize, Serialize};
 
-/// The answer, as far as it could be read.
+/// The answer, as far as it could be read: the header fields of [ReGIndE-v1]
+/// §2.6 (the id of the sender's PEC message, the destination body's code) and
+/// the outcomes (registries.md 2.5).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Esiti {
     /// The id of the Order's PEC message this answers.
@@ -51,7 +57,10 @@ pub struct SubjectOutcome {
     pub outcome: Outcome<SubjectCode>,
 }
 
-/// EsitoComunicazione: why the whole file was refused.
+/// EsitoComunicazione: why the whole file was refused ([ReGIndE-v1] §2.6).
+/// With one, no subject was processed (registries.md 2.3: when a rule of the
+/// message fails, an automatic negative outcome is returned and the attachment
+/// is not processed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileCode {
     /// F001
@@ -69,7 +78,7 @@ pub enum FileCode {
     Other(String),
 }
 
-/// EsitoSoggettoType: S = success, W = warning, E = error.
+/// EsitoSoggettoType: S = success, W = warning, E = error ([ReGIndE-v1] §2.6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubjectCode {
     /// S000
@@ -127,7 +136,8 @@ impl SubjectCode {
         }
     }
 
-    /// By the code's letter; an unknown code of another letter is an error.
+    /// By the code's letter ([ReGIndE-v1] §2.6: S = success, W = warning,
+    /// E = error); an unknown code of another letter is an error.
     pub fn severity(&self) -> Severity {
         match self {
             SubjectCode::Done => Severity::Success,

@@ -2,7 +2,7 @@
 //! and everything but letters and digits removed (`Data di nascita` →
 //! `datadinascita`), against the names Orders' rolls use.
 
-use crate::codice_fiscale::names;
+use taxid::codice_fiscale::names;
 
 /// A field of the roll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

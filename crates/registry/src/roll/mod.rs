@@ -19,10 +19,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codice_fiscale::{Finding, cross_check};
 use crate::model::{BirthPlace, PostalAddress};
 use crate::{Member, MemberStatus, TaxId};
 use columns::{Columns, Field};
+use taxid::{Finding, cross_check};
 pub use text::Encoding;
 
 /// The file as read.
@@ -350,7 +350,7 @@ fn codice_fiscale(
         Err(error) => {
             reasons.push(Rejection::BadCodiceFiscale {
                 value: text.to_owned(),
-                error: error.to_string(),
+                error: error.reason().to_string(),
             });
             None
         }

@@ -1,17 +1,23 @@
-//! The 11-digit code: partita IVA, and the numeric codice fiscale of bodies
-//! (Orders included) and of temporary personal codes, which share its check
-//! (DPR 633/1972 art. 35; `../shared/docs/registries.md` 4.4).
+//! The 11-digit code: the partita IVA assigned when a business starts (DPR
+//! 633/1972 art. 35), and the numeric codice fiscale of bodies (Orders
+//! included) and of temporary personal codes, which share its form and check
+//! (`../shared/docs/registries.md` 4.4).
 //!
 //! Digits 1-7 are the holder's number, 8-10 the provincial office code, 11 the
 //! check digit.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A valid 11-digit code (partita IVA or numeric codice fiscale).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+/// A valid 11-digit code (partita IVA or numeric codice fiscale), digits only
+/// (an `IT` prefix is dropped).
+///
+/// Serialised as the plain string (`"00743110157"`). Read back with serde, 11
+/// digits with the right check digit are enough (the office code and the
+/// holder number unchecked): the rule mailbox holders' codes were checked with
+/// before this crate, so that no stored subscription becomes unreadable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PartitaIva(String);
 
 /// Why a text is not a partita IVA. Positions count from 1.
@@ -29,9 +35,9 @@ pub enum PartitaIvaError {
     ZeroNumber,
 }
 
-/// The check digit over the first 10 digits: digits in odd positions as they
-/// are, digits in even positions doubled less 9 when over 9; the check makes
-/// the sum a multiple of 10 (Luhn).
+/// The check digit over the first 10 digits (registries.md 4.4): digits in odd
+/// positions as they are, digits in even positions doubled less 9 when over 9;
+/// the check makes the sum a multiple of 10 (Luhn).
 pub(crate) fn check_digit(first10: &[u8]) -> u8 {
     let sum: u32 = first10
         .iter()
@@ -51,8 +57,8 @@ pub(crate) fn check_digit(first10: &[u8]) -> u8 {
     b'0' + ((10 - sum % 10) % 10) as u8
 }
 
-/// Agenzia delle Entrate provincial office codes (python-stdnum's `it.iva`,
-/// registries.md 4.4): 001-100, 120, 121, 888 and 999.
+/// Agenzia delle Entrate office codes, digits 8-10 (registries.md 4.4, after
+/// python-stdnum's `it.iva`): 001-100, 120, 121, 888 and 999.
 fn office_code_exists(code: u32) -> bool {
     matches!(code, 1..=100 | 120 | 121 | 888 | 999)
 }
@@ -77,6 +83,7 @@ impl PartitaIva {
             });
         }
         let bytes = digits.as_bytes();
+        // registries.md 4.4: the 11th digit is the Luhn check of the first 10.
         let expected = check_digit(&bytes[..10]);
         if expected != bytes[10] {
             return Err(PartitaIvaError::CheckDigit {
@@ -84,9 +91,12 @@ impl PartitaIva {
                 found: char::from(bytes[10]),
             });
         }
+        // As python-stdnum's `it.iva` (the port registries.md 4.4 cites): no
+        // holder is numbered 0000000.
         if bytes[..7].iter().all(|&b| b == b'0') {
             return Err(PartitaIvaError::ZeroNumber);
         }
+        // registries.md 4.4: digits 8-10 name an office that exists.
         let office = &digits[7..10];
         if !office_code_exists(office.parse().unwrap_or(0)) {
             return Err(PartitaIvaError::OfficeCode {
@@ -94,6 +104,22 @@ impl PartitaIva {
             });
         }
         Ok(PartitaIva(digits.to_owned()))
+    }
+
+    /// A code as stored: what [`PartitaIva::parse`] accepts, or else 11 digits
+    /// with the right check digit, the rule mailbox holders' codes were checked
+    /// with before this crate (`lifecycle`'s own `TaxId`).
+    pub(crate) fn from_stored(text: &str) -> Result<PartitaIva, PartitaIvaError> {
+        let strict = PartitaIva::parse(text);
+        if strict.is_ok() {
+            return strict;
+        }
+        let digits = text.trim();
+        let bytes = digits.as_bytes();
+        if bytes.len() == 11 && bytes.iter().all(u8::is_ascii_digit) && check_digit(&bytes[..10]) == bytes[10] {
+            return Ok(PartitaIva(digits.to_owned()));
+        }
+        strict
     }
 
     pub fn as_str(&self) -> &str {
@@ -114,9 +140,29 @@ impl TryFrom<String> for PartitaIva {
     }
 }
 
+impl std::str::FromStr for PartitaIva {
+    type Err = PartitaIvaError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PartitaIva::parse(s)
+    }
+}
+
 impl From<PartitaIva> for String {
     fn from(p: PartitaIva) -> String {
         p.0
+    }
+}
+
+impl Serialize for PartitaIva {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PartitaIva {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PartitaIva::from_stored(&text).map_err(serde::de::Error::custom)
     }
 }
 

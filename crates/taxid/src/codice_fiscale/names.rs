@@ -33,8 +33,9 @@ fn split(text: &str) -> (Vec<u8>, Vec<u8>) {
     letters.partition(|c| !b"AEIOU".contains(c))
 }
 
-/// An ASCII uppercase letter, or the base letter of an accented Latin one.
-pub(crate) fn base_letter(c: char) -> Option<u8> {
+/// An ASCII uppercase letter, or the base letter of an accented Latin one,
+/// uppercase; `None` for anything else.
+pub fn base_letter(c: char) -> Option<u8> {
     let c = c.to_uppercase().next().unwrap_or(c);
     if c.is_ascii_uppercase() {
         return Some(c as u8);

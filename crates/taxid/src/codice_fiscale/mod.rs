@@ -11,9 +11,17 @@
 //! | 16 | check character (`check.rs`) |
 //!
 //! Digits at positions 7, 8, 10, 11, 13, 14 and 15 may be replaced by letters
-//! (omocodia, `omocodia.rs`). A [`CodiceFiscale`] is parsed once at the edge and
-//! then trusted: it is 16 uppercase ASCII characters of the right shape, with the
+//! (omocodia, the Agenzia delle Entrate's rule for codes that would collide;
+//! `omocodia.rs`). A [`CodiceFiscale`] is parsed once at the edge and then
+//! trusted: it is 16 uppercase ASCII characters of the right shape, with the
 //! right check character, a real month and a day that month can have.
+//!
+//! One exception, so that no stored record becomes unreadable: a value read
+//! back with serde is also accepted when it is 16 letters and digits with the
+//! right check character, all that mailbox holders' codes were checked for
+//! before this crate. Its accessors still answer (a month letter that is not
+//! one reads as January) and [`CodiceFiscale::birth_date`] says when the date
+//! does not exist.
 //!
 //! The Belfiore code is not looked up in a table: an unknown municipality is not
 //! a reason to refuse a code (registries.md 4.3 on the `codice_fiscale` crate).
@@ -27,15 +35,16 @@ mod omocodia;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use cross_check::{Finding, cross_check};
 
 /// A valid personal codice fiscale, normalised (trimmed, uppercase). Omocodic
 /// letters are kept as given: two codes that differ only by substitutions
 /// belong to different people (that is why the substitution was made).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+///
+/// Serialised as the plain string (`"RSSMRA80A01H501U"`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CodiceFiscale(String);
 
 /// Sex as the codice fiscale records it (day of birth +40 for women).
@@ -90,7 +99,7 @@ pub struct Decoded {
     pub omocodia_level: u32,
 }
 
-/// DM 23/12/1976: the month letters, January to December.
+// DM 23/12/1976: the month letters, January to December.
 const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
 
 const LETTER: &str = "a letter A-Z";
@@ -129,6 +138,7 @@ impl CodiceFiscale {
         }
         let code: String = chars.into_iter().collect();
         let bytes = code.as_bytes();
+        // DM 23/12/1976: position 16 is the check character of the first 15.
         let expected = check::check_character(&bytes[..15]);
         if expected != bytes[15] {
             return Err(CfError::CheckCharacter {
@@ -137,9 +147,11 @@ impl CodiceFiscale {
             });
         }
         let cf = CodiceFiscale(code);
+        // DM 23/12/1976: position 9 is one of the twelve month letters.
         let month = cf.birth_month_checked()?;
         let raw_day = cf.raw_day();
         let day = if raw_day > 40 { raw_day - 40 } else { raw_day };
+        // DM 23/12/1976: positions 10-11 are the day, plus 40 for women.
         // February may have 29 days; whether this year does is known only once
         // the century is ([`CodiceFiscale::birth_date`]).
         let longest = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month as usize - 1];
@@ -147,6 +159,26 @@ impl CodiceFiscale {
             return Err(CfError::Day { found: raw_day, month });
         }
         Ok(cf)
+    }
+
+    /// A code as stored: what [`CodiceFiscale::parse`] accepts, or else 16
+    /// letters and digits with the right check character. The second is the
+    /// rule mailbox holders' codes were checked with before this crate
+    /// (`lifecycle`'s own `TaxId`), and a stored subscription must stay readable.
+    pub(crate) fn from_stored(text: &str) -> Result<CodiceFiscale, CfError> {
+        let strict = CodiceFiscale::parse(text);
+        if strict.is_ok() {
+            return strict;
+        }
+        let code = text.trim().to_ascii_uppercase();
+        let bytes = code.as_bytes();
+        if bytes.len() == 16
+            && bytes.iter().all(u8::is_ascii_alphanumeric)
+            && check::check_character(&bytes[..15]) == bytes[15]
+        {
+            return Ok(CodiceFiscale(code));
+        }
+        strict
     }
 
     pub fn as_str(&self) -> &str {
@@ -299,6 +331,19 @@ impl TryFrom<String> for CodiceFiscale {
 impl From<CodiceFiscale> for String {
     fn from(cf: CodiceFiscale) -> String {
         cf.0
+    }
+}
+
+impl Serialize for CodiceFiscale {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CodiceFiscale {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        CodiceFiscale::from_stored(&text).map_err(serde::de::Error::custom)
     }
 }
 
