@@ -84,6 +84,9 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Inactivity allowed before login.
     pub login_timeout: Duration,
+    /// "Now" for internal dates, UIDVALIDITY and the blob references given back (the
+    /// provider's clock: nothing reads the system time directly).
+    pub clock: Arc<dyn store::Clock>,
     /// A suspended mailbox that the [`Auth`] lets in may only read: SELECT opens read-only and
     /// nothing can be changed (RFC 5530 `[CONTACTADMIN]` answers the attempts).
     pub suspended_read_only: bool,
@@ -101,6 +104,7 @@ impl ServerConfig {
             max_literal: 64 * 1024 * 1024,
             idle_timeout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(60),
+            clock: Arc::new(store::SystemClock),
             suspended_read_only: true,
         }
     }

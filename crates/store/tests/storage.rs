@@ -499,7 +499,7 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         let sent = messages::folder(&mut c, m.id, "Sent").await.unwrap().unwrap();
         assert_eq!(changes::copy(&mut c, &[a.id], trash.id).await.unwrap(), vec![(1, 1)]);
         assert_eq!(
-            changes::move_messages(&mut c, inbox.id, &[b.id], sent.id)
+            changes::move_messages(&mut c, inbox.id, &[b.id], sent.id, NOW)
                 .await
                 .unwrap(),
             vec![(2, 1)]
@@ -516,7 +516,7 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         changes::set_flags(&mut c, inbox.id, &[a.id], FlagOp::Add, &["\\Deleted".into()], None)
             .await
             .unwrap();
-        assert_eq!(changes::expunge(&mut c, inbox.id, None).await.unwrap(), vec![1]);
+        assert_eq!(changes::expunge(&mut c, inbox.id, None, NOW).await.unwrap(), vec![1]);
         assert!(messages::list(&mut c, inbox.id).await.unwrap().is_empty());
         assert_eq!(
             mailboxes::get(&mut c, "a@pec.example.it")
@@ -542,9 +542,9 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         assert!(renamed.uidvalidity > f.uidvalidity);
         let in_trash = messages::list(&mut c, trash.id).await.unwrap()[0].id;
         changes::copy(&mut c, &[in_trash], renamed.id).await.unwrap();
-        changes::delete_folder(&mut c, m.id, "Clienti/2026").await.unwrap();
+        changes::delete_folder(&mut c, m.id, "Clienti/2026", NOW).await.unwrap();
         assert!(messages::folder(&mut c, m.id, "Clienti/2026").await.unwrap().is_none());
-        assert!(changes::delete_folder(&mut c, m.id, "INBOX").await.is_err());
+        assert!(changes::delete_folder(&mut c, m.id, "INBOX", NOW).await.is_err());
         assert_eq!(
             mailboxes::get(&mut c, "a@pec.example.it")
                 .await

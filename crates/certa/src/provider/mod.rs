@@ -139,6 +139,7 @@ impl Provider {
             let shutdown = shutdown.clone();
             let mut c = pop3::ServerConfig::new(self.tls.clone(), hostname.clone());
             c.implicit_tls = implicit;
+            c.clock = self.engine.clock();
             async move {
                 match addr {
                     Some(addr) => pop3::spawn(addr, c, read, store, shutdown)
@@ -155,6 +156,7 @@ impl Provider {
             let shutdown = shutdown.clone();
             let mut c = imap::ServerConfig::new(hostname.clone(), self.tls.clone());
             c.implicit_tls = implicit;
+            c.clock = self.engine.clock();
             async move {
                 match addr {
                     Some(addr) => imap::spawn(addr, c, read, store, shutdown)

@@ -187,7 +187,7 @@ impl<A: Auth> Connection<A> {
         let Some(inbox) = &self.inbox else {
             return Ok(());
         };
-        inbox.remove(ids).await.map_err(|e| {
+        inbox.remove(ids, self.context.config.clock.now_ms()).await.map_err(|e| {
             tracing::error!(peer = %self.peer, error = %e, "POP3 deletions not committed");
         })
     }
