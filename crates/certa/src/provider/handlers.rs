@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use engine::Engine;
-use engine::access::Submission;
+use engine::access::{Refusal, Submission};
 use engine::guard::{LoginRefused, Purpose};
-use engine::receiving::Reception;
+use engine::receiving::{Reception, Rejection};
 use smtp::Reply;
 use smtp::server::{Handler, SessionInfo};
 
@@ -26,7 +26,7 @@ impl Handler for SubmissionHandler {
             .login("smtp", user, password, info.peer.ip(), Purpose::Send)
             .await
         {
-            Ok(Ok(mailbox)) => Ok(mailbox.address),
+            Ok(Ok(granted)) => Ok(granted.mailbox.address),
             Ok(Err(LoginRefused::Invalid)) => {
                 Err(Reply::new(535, Some((5, 7, 8)), "authentication credentials invalid"))
             }
@@ -49,7 +49,7 @@ impl Handler for SubmissionHandler {
         };
         match self.0.check_sender(login, from).await {
             Ok(None) => Ok(()),
-            Ok(Some(refusal)) => Err(refused(refusal)),
+            Ok(Some(refusal)) => Err(reply(&refusal)),
             Err(e) => Err(internal(e)),
         }
     }
@@ -70,16 +70,36 @@ impl Handler for SubmissionHandler {
                 Some((2, 0, 0)),
                 format!("accepted, identificativo {identificativo}"),
             ),
-            Ok(refusal) => refused(refusal),
+            Ok(Submission::Refused(refusal)) => reply(&refusal),
             Err(e) => internal(e),
         }
     }
 }
 
-fn refused(s: Submission) -> Reply {
-    match s {
-        Submission::Refused { code, status, text } => Reply::new(code, Some(status), text),
-        Submission::Accepted { .. } => Reply::ok(),
+/// The submission server's reply to each refusal of the access point (RFC 5321 4.2,
+/// RFC 3463 enhanced codes).
+fn reply(refusal: &Refusal) -> Reply {
+    let status = match refusal {
+        // RFC 3463 X.7.1: delivery not authorized.
+        Refusal::SenderNotAuthenticatedMailbox { .. }
+        | Refusal::MailboxCannotSend { .. }
+        | Refusal::NoSuchMailbox { .. } => (5, 7, 1),
+        // RFC 5321 4.2.2 552 and RFC 3463 X.3.4: message too big for the system
+        // (RFC 6109 3.1.2: past the limit, error handling is left to SMTP).
+        Refusal::MessageTooBig { .. } => return Reply::new(552, Some((5, 3, 4)), refusal.to_string()),
+        // RFC 3463 X.6.0: other or undefined media error.
+        Refusal::Unreadable(_) => (5, 6, 0),
+        // The same status as the non-acceptance notice's errore-esteso.
+        Refusal::NotAccepted { problems, .. } => problems.first().map_or((5, 7, 1), |p| p.status()),
+    };
+    Reply::new(550, Some(status), refusal.to_string())
+}
+
+/// The inbound server's reply to each refusal of the receiving point.
+fn inbound_reply(rejection: &Rejection) -> Reply {
+    match rejection {
+        Rejection::TooBig { .. } => Reply::new(552, Some((5, 3, 4)), rejection.to_string()),
+        Rejection::NotValidPec(_) => Reply::new(550, Some((5, 7, 1)), rejection.to_string()),
     }
 }
 
@@ -110,7 +130,7 @@ impl Handler for InboundHandler {
     async fn data(&self, _info: &SessionInfo, from: &str, rcpts: &[String], message: Vec<u8>) -> Reply {
         match self.0.receive(from, rcpts, &message).await {
             Ok(Reception::Queued) => Reply::new(250, Some((2, 0, 0)), "queued"),
-            Ok(Reception::Refused { code, status, text }) => Reply::new(code, Some(status), text),
+            Ok(Reception::Refused(rejection)) => inbound_reply(&rejection),
             Err(e) => internal(e),
         }
     }

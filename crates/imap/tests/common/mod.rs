@@ -34,7 +34,8 @@ pub fn vectors_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/real"))
 }
 
-/// Checks the store's argon2 hashes; closed mailboxes get `Disabled`, as the engine answers.
+/// Checks the store's argon2 hashes; closed mailboxes get `Disabled` and suspended ones may
+/// only read, as the engine answers.
 pub struct StoreAuth {
     pub store: Store,
 }
@@ -56,6 +57,7 @@ impl Auth for StoreAuth {
                 Err(LoginError::Disabled(format!("the mailbox {} is closed", m.address)))
             }
             Ok(Some(m)) => Ok(Login {
+                read_only: m.status == Status::Suspended,
                 address: m.address,
                 mailbox_id: m.id,
             }),
