@@ -126,6 +126,11 @@ pub struct Net {
 impl Net {
     /// `nord` and `sud` with engines on `backend`, and `ovest` in the index only.
     pub async fn start(backend: Backend) -> Net {
+        Net::start_with(backend, |_| {}).await
+    }
+
+    /// [`Net::start`], with each engine's configuration changed by `configure`.
+    pub async fn start_with(backend: Backend, configure: impl Fn(&mut Config)) -> Net {
         let dir = tempfile::tempdir().unwrap();
         let names = [("nord", "Certa Nord S.p.A."), ("sud", "Certa Sud S.p.A."), ("ovest", "Ovest PEC S.p.A.")];
         let mut index = String::new();
@@ -166,7 +171,7 @@ impl Net {
             )
             .unwrap();
             let index = ProviderIndex::load(&dir.path().join("index.toml")).unwrap();
-            let config = Config {
+            let mut config = Config {
                 smarthost: Some(Endpoint {
                     host: "127.0.0.1".into(),
                     port: SMARTHOST_PORT,
@@ -174,6 +179,7 @@ impl Net {
                 }),
                 ..Config::default()
             };
+            configure(&mut config);
             let engine = Engine::new(
                 store,
                 Gestore::new(&full, &domain, signer),
