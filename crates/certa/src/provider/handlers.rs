@@ -135,3 +135,146 @@ impl Handler for InboundHandler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use engine::access::FormalProblem;
+    use engine::receiving::Invalidity;
+    use pec::original::OriginalError;
+    use store::mailboxes::Status;
+
+    use super::*;
+
+    fn not_accepted(problems: Vec<FormalProblem>) -> Refusal {
+        Refusal::NotAccepted {
+            identificativo: "certa.1@pec.example.it".into(),
+            problems,
+        }
+    }
+
+    /// The replies the servers gave when the engine still chose them, byte for byte.
+    #[test]
+    fn every_verdict_keeps_its_smtp_reply() {
+        let (a, b) = ("a@pec.example.it".to_string(), "b@pec.example.it".to_string());
+        let cases = [
+            (
+                Refusal::SenderNotAuthenticatedMailbox {
+                    mail_from: b.clone(),
+                    login: a.clone(),
+                },
+                Reply::new(
+                    550,
+                    Some((5, 7, 1)),
+                    "sender <b@pec.example.it> is not the authenticated mailbox <a@pec.example.it>",
+                ),
+            ),
+            (
+                Refusal::MailboxCannotSend {
+                    login: a.clone(),
+                    status: Status::ReceiveOnly,
+                },
+                Reply::new(
+                    550,
+                    Some((5, 7, 1)),
+                    "mailbox <a@pec.example.it> is receive-only: it cannot send",
+                ),
+            ),
+            (
+                Refusal::NoSuchMailbox { login: a.clone() },
+                Reply::new(550, Some((5, 7, 1)), "no mailbox <a@pec.example.it> here"),
+            ),
+            (
+                Refusal::MessageTooBig { size: 10, limit: 5 },
+                Reply::new(552, Some((5, 3, 4)), "message too big for this provider"),
+            ),
+            (
+                Refusal::Unreadable(OriginalError::Unreadable),
+                Reply::new(
+                    550,
+                    Some((5, 6, 0)),
+                    "the message cannot be read: the message has no header section that can be read",
+                ),
+            ),
+            (
+                not_accepted(vec![
+                    FormalProblem::InvalidAddress { address: "x".into() },
+                    FormalProblem::Bcc,
+                ]),
+                Reply::new(
+                    550,
+                    Some((5, 1, 3)),
+                    "message not accepted: \"x\" non è un indirizzo valido; \
+                     la posta certificata non ammette destinatari in copia nascosta (Bcc)",
+                ),
+            ),
+            (
+                not_accepted(vec![FormalProblem::NoFrom, FormalProblem::NoTo]),
+                Reply::new(
+                    550,
+                    Some((5, 6, 0)),
+                    "message not accepted: il messaggio non ha il campo From; \
+                     il messaggio non ha destinatari nel campo To",
+                ),
+            ),
+            (
+                not_accepted(vec![FormalProblem::TooManyRecipients { count: 600, max: 500 }]),
+                Reply::new(
+                    550,
+                    Some((5, 5, 3)),
+                    "message not accepted: troppi destinatari: 600 (massimo 500)",
+                ),
+            ),
+            (
+                not_accepted(vec![FormalProblem::TooBigForRecipients {
+                    recipients: 2,
+                    size: 100,
+                    max: 150,
+                }]),
+                Reply::new(
+                    550,
+                    Some((5, 3, 4)),
+                    "message not accepted: dimensione per numero di destinatari oltre il limite: \
+                     2 x 100 byte (massimo 150 byte)",
+                ),
+            ),
+            (
+                not_accepted(vec![FormalProblem::FromNotReversePath {
+                    from: a.clone(),
+                    mail_from: b.clone(),
+                }]),
+                Reply::new(
+                    550,
+                    Some((5, 7, 1)),
+                    "message not accepted: il mittente a@pec.example.it non coincide con il reverse-path \
+                     b@pec.example.it",
+                ),
+            ),
+        ];
+        for (refusal, expected) in cases {
+            assert_eq!(reply(&refusal), expected, "{refusal:?}");
+        }
+        assert_eq!(
+            inbound_reply(&Rejection::TooBig { size: 10, limit: 5 }),
+            Reply::new(552, Some((5, 3, 4)), "message too big")
+        );
+        assert_eq!(
+            inbound_reply(&Rejection::NotValidPec(Invalidity::AnomalyEnvelope)),
+            Reply::new(
+                550,
+                Some((5, 7, 1)),
+                "not a valid PEC message: it is itself a busta di anomalia"
+            )
+        );
+        assert_eq!(
+            inbound_reply(&Rejection::NotValidPec(Invalidity::ForeignDomain {
+                from: "x@y.it".into(),
+                provider: "Certa Sud".into(),
+            })),
+            Reply::new(
+                550,
+                Some((5, 7, 1)),
+                "not a valid PEC message: sent from \"x@y.it\", not a domain of Certa Sud"
+            )
+        );
+    }
+}
