@@ -8,13 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use engine::index::TlsMode;
 use engine::receiving::Reception;
 use engine::{BoxFuture, Config, Endpoint, Engine, OffsetClock, ProviderIndex, SendOutcome, Transport};
 use pec::Gestore;
-use pec::smime::Signer;
+use pec::smime::{DevPki, Signer};
 use store::sqlx::Connection;
 use store::{Backend, Store};
 
@@ -135,9 +135,8 @@ impl Net {
         let names = [("nord", "Certa Nord S.p.A."), ("sud", "Certa Sud S.p.A."), ("ovest", "Ovest PEC S.p.A.")];
         let mut index = String::new();
         let mut keys = Vec::new();
-        for (i, (name, full)) in names.iter().enumerate() {
+        for (i, ((name, full), pki)) in names.iter().zip(keys_of(&names)).enumerate() {
             let domain = format!("{name}.pec.test");
-            let pki = pec::smime::dev_pki(&domain, full, &["localhost"], chrono::Utc::now()).unwrap();
             let home = dir.path().join(name);
             std::fs::create_dir_all(&home).unwrap();
             std::fs::write(home.join("signer.pem"), &pki.signer_cert_pem).unwrap();
@@ -258,6 +257,20 @@ impl Net {
             drop_postgres(name).await;
         }
     }
+}
+
+/// The development keys of each provider, made once per test binary (RSA key
+/// generation is what takes time in starting a [`Net`]).
+fn keys_of(names: &[(&str, &str); 3]) -> &'static [DevPki] {
+    static KEYS: OnceLock<Vec<DevPki>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        names
+            .iter()
+            .map(|(name, full)| {
+                pec::smime::dev_pki(&format!("{name}.pec.test"), full, &["localhost"], chrono::Utc::now()).unwrap()
+            })
+            .collect()
+    })
 }
 
 /// Runs `case` on SQLite, then on PostgreSQL (a missing server is a failure).
