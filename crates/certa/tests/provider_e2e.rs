@@ -152,7 +152,11 @@ fn a_reply_to_is_the_envelopes_reply_to_and_every_receipts_risposte() {
         if m.pec_kind.as_deref() == Some("busta-trasporto") {
             assert_eq!(pec::mime::header_value(&raw, "Reply-To").as_deref(), Some(reply_to));
         }
-        let ca = if openssl_verifies(&m.path, &nord_ca) { &nord_ca } else { &sud_ca };
+        let ca = if openssl_verifies(&m.path, &nord_ca) {
+            &nord_ca
+        } else {
+            &sud_ca
+        };
         assert!(pec_check(&m.path, ca).is_empty(), "{m:?}: {:?}", pec_check(&m.path, ca));
     }
 }

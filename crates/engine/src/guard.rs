@@ -155,10 +155,13 @@ impl Engine {
         ip: IpAddr,
         purpose: Purpose,
     ) -> Result<std::result::Result<Granted, LoginRefused>> {
+        // RFC 4954 9, RFC 3501 11: a locked account or address is refused before the
+        // password is even checked, so guessing on gains nothing.
         if let Some(retry_after) = self.guard.locked(user, ip) {
             tracing::warn!(target: "security", protocol, user, %ip, "login refused: too many failures");
             return Ok(Err(LoginRefused::Throttled { retry_after }));
         }
+        // RFC 6109 5.2: access only upon successful authentication.
         let Some(mailbox) = self.authenticate(user, password).await? else {
             tracing::warn!(target: "security", protocol, user, %ip, "failed login");
             self.guard.failed(user, ip);
@@ -166,6 +169,7 @@ impl Engine {
         };
         self.guard.succeeded(user);
         let granted = |mailbox, read_only| Ok(Granted { mailbox, read_only });
+        // lifecycle.md "Expiry, suspension, closure": what each status may do.
         Ok(match (mailbox.status, purpose) {
             (Status::Active, _) | (Status::ReceiveOnly, Purpose::Read) => granted(mailbox, false),
             (Status::ReceiveOnly, Purpose::Send) => Err(LoginRefused::Disabled(format!(

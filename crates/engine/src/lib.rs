@@ -31,10 +31,10 @@ use pec::Gestore;
 use pec::time::LegalTime;
 use store::Store;
 
+pub use index::ProviderIndex;
 /// The clock lives in the store, so the protocol front-ends share it.
 pub use store::clock;
 pub use store::clock::{Clock, OffsetClock, SystemClock};
-pub use index::ProviderIndex;
 
 /// What the engine can be configured with (defaults: the rules' minimums).
 #[derive(Debug, Clone)]

@@ -80,14 +80,20 @@ struct Expected<'a> {
 
 impl Expected<'_> {
     fn check(&self, g: &Generated, ca: &std::path::Path) {
-        let d = g.daticert.as_ref().unwrap_or_else(|| panic!("{} without daticert", g.kind));
+        let d = g
+            .daticert
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} without daticert", g.kind));
         let what = format!("{} of {}", g.kind, self.identificativo);
         assert_eq!(d.identificativo, self.identificativo, "{what}");
         assert_eq!(d.mittente, self.sender, "{what}: mittente");
         assert_eq!(d.risposte, self.risposte, "{what}: risposte");
         assert_eq!(d.oggetto.as_deref(), Some(self.subject), "{what}: oggetto");
         assert_eq!(d.msgid.as_deref(), Some(self.msgid), "{what}: msgid");
-        assert_eq!(d.destinatari, self.recipients, "{what}: destinatari, in the order submitted");
+        assert_eq!(
+            d.destinatari, self.recipients,
+            "{what}: destinatari, in the order submitted"
+        );
         let findings = pec_check(&g.raw, ca);
         assert!(findings.is_empty(), "{what}: pec-check: {findings:?}");
     }
@@ -99,11 +105,7 @@ async fn about(p: &Provider, address: &str, identificativo: &str) -> Vec<Generat
         .await
         .into_iter()
         .map(|(_, raw)| read(&raw))
-        .filter(|g| {
-            g.daticert
-                .as_ref()
-                .is_some_and(|d| d.identificativo == identificativo)
-        })
+        .filter(|g| g.daticert.as_ref().is_some_and(|d| d.identificativo == identificativo))
         .collect()
 }
 
@@ -164,7 +166,8 @@ async fn a_reply_to_reaches_the_envelope_and_every_daticert_of_every_kind() {
         };
         net.pump().await;
         // The 12-hour preavviso and the 24-hour notice for the provider that never answers.
-        net.clock.advance(chrono::Duration::hours(12) + chrono::Duration::minutes(1));
+        net.clock
+            .advance(chrono::Duration::hours(12) + chrono::Duration::minutes(1));
         net.pump().await;
         net.clock.advance(chrono::Duration::hours(12));
         net.pump().await;
@@ -174,7 +177,11 @@ async fn a_reply_to_reaches_the_envelope_and_every_daticert_of_every_kind() {
         for (p, rcpt) in [(nord, &anna), (sud, &luca)] {
             let got = about(p, rcpt, &id).await;
             let envelope = only(&got, Kind::BustaTrasporto, None);
-            assert_eq!(envelope.reply_to.as_deref(), Some(REPLY_TO), "the envelope's Reply-To at {rcpt}");
+            assert_eq!(
+                envelope.reply_to.as_deref(),
+                Some(REPLY_TO),
+                "the envelope's Reply-To at {rcpt}"
+            );
             assert_eq!(
                 envelope.daticert.as_ref().unwrap().ricevuta,
                 Some(ReceiptKind::Completa)

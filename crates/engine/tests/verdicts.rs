@@ -18,7 +18,8 @@ use store::mailboxes::Status;
 const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 fn message(from: &str, to: &str, extra: &str) -> Vec<u8> {
-    format!("From: {from}\r\nTo: {to}\r\n{extra}Subject: Prova\r\nMessage-ID: <v@client.test>\r\n\r\nTesto\r\n").into_bytes()
+    format!("From: {from}\r\nTo: {to}\r\n{extra}Subject: Prova\r\nMessage-ID: <v@client.test>\r\n\r\nTesto\r\n")
+        .into_bytes()
 }
 
 #[tokio::test]
@@ -56,7 +57,10 @@ async fn submission_refusals_say_what_happened() {
             ..
         }
     ));
-    assert_eq!(r.to_string(), format!("mailbox <{sospesa}> is suspended: it cannot send"));
+    assert_eq!(
+        r.to_string(),
+        format!("mailbox <{sospesa}> is suspended: it cannot send")
+    );
     let ghost = nord.address("nessuno");
     let r = engine.check_sender(&ghost, &ghost).await.unwrap().unwrap();
     assert_eq!(r.to_string(), format!("no mailbox <{ghost}> here"));
@@ -65,7 +69,12 @@ async fn submission_refusals_say_what_happened() {
     let rcpts = vec![anna.clone()];
     let big = vec![b'x'; 5000];
     match engine.submit(&mario, &mario, &rcpts, &big).await.unwrap() {
-        Submission::Refused(r @ Refusal::MessageTooBig { size: 5000, limit: 4096 }) => {
+        Submission::Refused(
+            r @ Refusal::MessageTooBig {
+                size: 5000,
+                limit: 4096,
+            },
+        ) => {
             assert_eq!(r.to_string(), "message too big for this provider")
         }
         other => panic!("{other:?}"),
@@ -80,11 +89,14 @@ async fn submission_refusals_say_what_happened() {
     // Every formal problem, in the order found; the first one's status leads.
     let forged = message(&anna, &anna, &format!("Bcc: {mario}\r\n"));
     let rcpts = vec![anna.clone(), mario.clone()];
-    let Submission::Refused(r @ Refusal::NotAccepted { .. }) = engine.submit(&mario, &mario, &rcpts, &forged).await.unwrap()
+    let Submission::Refused(r @ Refusal::NotAccepted { .. }) =
+        engine.submit(&mario, &mario, &rcpts, &forged).await.unwrap()
     else {
         panic!("accepted a forged From")
     };
-    let Refusal::NotAccepted { problems, .. } = &r else { unreachable!() };
+    let Refusal::NotAccepted { problems, .. } = &r else {
+        unreachable!()
+    };
     assert_eq!(
         problems,
         &[
@@ -138,7 +150,13 @@ async fn the_receiving_point_refuses_in_pec_terms_when_configured_to() {
     let rcpts = vec![anna.clone()];
     let big = vec![b'x'; 5000];
     let r = nord.engine.receive("a@example.org", &rcpts, &big).await.unwrap();
-    assert_eq!(r, Reception::Refused(Rejection::TooBig { size: 5000, limit: 4096 }));
+    assert_eq!(
+        r,
+        Reception::Refused(Rejection::TooBig {
+            size: 5000,
+            limit: 4096
+        })
+    );
     let Reception::Refused(r) = r else { unreachable!() };
     assert_eq!(r.to_string(), "message too big");
 
@@ -180,7 +198,10 @@ async fn a_suspended_mailbox_may_only_read_and_the_engine_says_so() {
             }
             Err(LoginRefused::Disabled(why)) => {
                 assert!(!can_read);
-                assert_eq!(why, format!("the mailbox {sospesa} is suspended: renew it to use it again"));
+                assert_eq!(
+                    why,
+                    format!("the mailbox {sospesa} is suspended: renew it to use it again")
+                );
             }
             Err(other) => panic!("{other:?}"),
         }

@@ -47,7 +47,9 @@ impl pop3::Auth for ReadLogin {
         match self.check("pop3", user, password, peer).await {
             // POP3 has no read-only session: a mailbox that may read may also delete
             // what it downloads, as it always could.
-            Outcome::Ok { address, mailbox_id, .. } => Ok(pop3::Login { address, mailbox_id }),
+            Outcome::Ok {
+                address, mailbox_id, ..
+            } => Ok(pop3::Login { address, mailbox_id }),
             Outcome::Invalid => Err(pop3::LoginError::Invalid),
             Outcome::Throttled(t) => Err(pop3::LoginError::Throttled(t)),
             Outcome::Disabled(t) => Err(pop3::LoginError::Disabled(t)),

@@ -70,9 +70,7 @@ pub enum FormalProblem {
     TooManyRecipients { count: usize, max: usize },
     /// RFC 6109 3.1.1, DM art. 12 c. 2: size x recipients within the provider's limit
     /// (at least 30 MB).
-    #[error(
-        "dimensione per numero di destinatari oltre il limite: {recipients} x {size} byte (massimo {max} byte)"
-    )]
+    #[error("dimensione per numero di destinatari oltre il limite: {recipients} x {size} byte (massimo {max} byte)")]
     TooBigForRecipients { recipients: usize, size: usize, max: usize },
 }
 

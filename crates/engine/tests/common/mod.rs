@@ -132,7 +132,11 @@ impl Net {
     /// [`Net::start`], with each engine's configuration changed by `configure`.
     pub async fn start_with(backend: Backend, configure: impl Fn(&mut Config)) -> Net {
         let dir = tempfile::tempdir().unwrap();
-        let names = [("nord", "Certa Nord S.p.A."), ("sud", "Certa Sud S.p.A."), ("ovest", "Ovest PEC S.p.A.")];
+        let names = [
+            ("nord", "Certa Nord S.p.A."),
+            ("sud", "Certa Sud S.p.A."),
+            ("ovest", "Ovest PEC S.p.A."),
+        ];
         let mut index = String::new();
         let mut keys = Vec::new();
         for (i, ((name, full), pki)) in names.iter().zip(keys_of(&names)).enumerate() {
@@ -320,7 +324,10 @@ async fn drop_postgres(name: &str) {
 
 /// pec-check.py's findings on a message signed by the provider of `ca` (none: conformant).
 pub fn pec_check(message: &[u8], ca: &Path) -> Vec<String> {
-    let tool = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/tools/pec-check.py"));
+    let tool = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/tools/pec-check.py"
+    ));
     assert!(tool.is_file(), "../shared is missing beside the project root");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), message).unwrap();
