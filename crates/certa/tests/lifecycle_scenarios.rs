@@ -7,7 +7,7 @@
 mod lifecycle_support;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
-use engine::access::Submission;
+use engine::access::{Refusal, Submission};
 use engine::lifecycle::PaymentOutcome;
 use lifecycle_support::*;
 use store::lifecycle::NewPayment;
@@ -213,7 +213,10 @@ async fn dcs_unpaid_weekly_notices_suspension_at_eleven_then_closure_with_conten
         1
     );
     match bed.send_pec(mbox, SENDER, "Risposta").await {
-        Submission::Refused { code: 550, text, .. } => assert!(text.contains("suspended"), "{text}"),
+        Submission::Refused(Refusal::MailboxCannotSend {
+            status: Status::Suspended,
+            ..
+        }) => {}
         other => panic!("a suspended box sent: {other:?}"),
     }
 
@@ -486,7 +489,10 @@ async fn poste_common_expiry_notices_before_and_after_expiry_while_receive_only(
     );
     assert!(matches!(
         bed.send_pec(mbox, other, "Risposta").await,
-        Submission::Refused { .. }
+        Submission::Refused(Refusal::MailboxCannotSend {
+            status: Status::ReceiveOnly,
+            ..
+        })
     ));
     events.extend(bed.run_daily(date(2019, 10, 1), date(2019, 10, 30), &[(9, 0)]).await);
     let notices: Vec<_> = events.iter().filter(|(_, e)| e.contains("notice")).collect();

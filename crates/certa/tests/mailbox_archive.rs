@@ -188,7 +188,7 @@ async fn fill_source(data: &Path) -> String {
     let filed = changes::create_folder(&mut tx, m.id, "Ricevute PEC/2025", 1)
         .await
         .unwrap();
-    changes::move_messages(&mut tx, inbox.id, &[receipts[0].id], filed.id)
+    changes::move_messages(&mut tx, inbox.id, &[receipts[0].id], filed.id, 1)
         .await
         .unwrap();
 

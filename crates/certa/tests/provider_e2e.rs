@@ -67,6 +67,54 @@ fn same_and_cross_provider_sends_get_every_receipt_signed() {
     }
 }
 
+#[test]
+fn a_reply_to_is_the_envelopes_reply_to_and_every_receipts_risposte() {
+    let demo = Demo::start(CERTA, None);
+    let (sender, _) = demo.user(0, 0);
+    let (local, _) = demo.user(0, 1);
+    let (remote, _) = demo.user(1, 0);
+    let reply_to = "segreteria@example.it";
+    let original = message(
+        sender,
+        &[remote, local],
+        &[],
+        "Rispondere alla segreteria",
+        &format!("Reply-To: Segreteria <{reply_to}>\r\n"),
+    );
+    let id = identificativo(&submit(&demo.account(0, 0), sender, &[remote, local], &original, &[]));
+    let inbox = wait_until("the receipts", Duration::from_secs(60), || {
+        let m = mailbox(&demo.data(0), sender);
+        (count(&m, "accettazione") == 1 && count(&m, "avvenuta-consegna") == 2).then_some(m)
+    });
+    let envelopes = [
+        mailbox(&demo.data(0), local).remove(0),
+        mailbox(&demo.data(1), remote).remove(0),
+    ];
+    let (nord_ca, sud_ca) = (demo.ca_of(0), demo.ca_of(1));
+    for m in for_message(&inbox, &id).into_iter().chain(&envelopes) {
+        let raw = std::fs::read(&m.path).unwrap();
+        let pec::Parsed::Pec(p) = pec::parse(&raw, None) else {
+            panic!("{m:?} is not PEC")
+        };
+        let d = p.daticert.unwrap();
+        assert_eq!(d.risposte, reply_to, "{m:?}");
+        assert_eq!(
+            d.destinatari.iter().map(|x| x.address.as_str()).collect::<Vec<_>>(),
+            [remote, local],
+            "{m:?}: in the order submitted"
+        );
+        if m.pec_kind.as_deref() == Some("busta-trasporto") {
+            assert_eq!(pec::mime::header_value(&raw, "Reply-To").as_deref(), Some(reply_to));
+        }
+        let ca = if openssl_verifies(&m.path, &nord_ca) {
+            &nord_ca
+        } else {
+            &sud_ca
+        };
+        assert!(pec_check(&m.path, ca).is_empty(), "{m:?}: {:?}", pec_check(&m.path, ca));
+    }
+}
+
 /// The envelope's postacert.eml equals the original apart from the rewritten Message-ID.
 fn assert_postacert_is_the_original(envelope: &Path, original: &[u8], id: &str) {
     let raw = std::fs::read(envelope).unwrap();

@@ -1,12 +1,18 @@
 //! The access point (RFC 6109 3.1.1, 5.2): formal checks of a submission, then
-//! acceptance in ONE transaction, or a non-acceptance notice.
+//! acceptance in ONE transaction, or a non-acceptance notice. Its verdicts are in
+//! PEC terms ([`Submission`], [`Refusal`]); the front ends say them in their protocol.
 
+mod refusal;
+
+use pec::Kind;
 use pec::build::{Certified, NonAcceptanceReason};
 use pec::daticert::{Destinatario, ReceiptKind};
 use pec::original::{Original, is_address};
 use store::log::{Event, NewEntry};
 use store::mailboxes::{self, Mailbox, Status};
 use store::pec::NewPecMessage;
+
+pub use refusal::{FormalProblem, Refusal};
 
 use crate::delivery::{self, Item};
 use crate::work::{self, Work};
@@ -15,25 +21,11 @@ use crate::{Engine, Result};
 /// The answer to a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submission {
-    /// Accepted and committed: the client may be told 250.
+    /// Accepted and committed with the jobs that finish it: the client may be told so.
     Accepted { identificativo: String },
-    /// Refused: the SMTP reply to give (a non-acceptance notice was delivered to the
-    /// sender's mailbox when the message itself was at fault).
-    Refused {
-        code: u16,
-        status: (u8, u16, u16),
-        text: String,
-    },
-}
-
-impl Submission {
-    fn refused(code: u16, status: (u8, u16, u16), text: impl Into<String>) -> Self {
-        Submission::Refused {
-            code,
-            status,
-            text: text.into(),
-        }
-    }
+    /// Refused (a non-acceptance notice was delivered to the sender's mailbox when the
+    /// message itself was at fault: [`Refusal::NotAccepted`]).
+    Refused(Refusal),
 }
 
 impl Engine {
@@ -45,48 +37,41 @@ impl Engine {
 
     /// MAIL FROM on submission: RFC 6109 5.2, the reverse-path is the authenticated
     /// mailbox, which must be active (a suspended or closed mailbox cannot send).
-    pub async fn check_sender(&self, login: &str, mail_from: &str) -> Result<Option<Submission>> {
+    pub async fn check_sender(&self, login: &str, mail_from: &str) -> Result<Option<Refusal>> {
         if !mail_from.eq_ignore_ascii_case(login) {
-            return Ok(Some(Submission::refused(
-                550,
-                (5, 7, 1),
-                format!("sender <{mail_from}> is not the authenticated mailbox <{login}>"),
-            )));
+            return Ok(Some(Refusal::SenderNotAuthenticatedMailbox {
+                mail_from: mail_from.to_string(),
+                login: login.to_string(),
+            }));
         }
         let mut c = self.store.conn().await?;
         Ok(match mailboxes::get(&mut c, login).await? {
             Some(m) if m.status == Status::Active => None,
-            Some(m) => Some(Submission::refused(
-                550,
-                (5, 7, 1),
-                format!("mailbox <{login}> is {}: it cannot send", m.status.as_str()),
-            )),
-            None => Some(Submission::refused(
-                550,
-                (5, 7, 1),
-                format!("no mailbox <{login}> here"),
-            )),
+            Some(m) => Some(Refusal::MailboxCannotSend {
+                login: login.to_string(),
+                status: m.status,
+            }),
+            None => Some(Refusal::NoSuchMailbox {
+                login: login.to_string(),
+            }),
         })
     }
 
     /// DATA on submission: the formal checks, then acceptance or refusal.
     pub async fn submit(&self, login: &str, mail_from: &str, rcpts: &[String], raw: &[u8]) -> Result<Submission> {
         if let Some(refusal) = self.check_sender(login, mail_from).await? {
-            return Ok(refusal);
+            return Ok(Submission::Refused(refusal));
         }
         // RFC 6109 3.1.2: past the limit, error handling is left to SMTP.
         if raw.len() > self.config.max_message_size {
-            return Ok(Submission::refused(552, (5, 3, 4), "message too big for this provider"));
+            return Ok(Submission::Refused(Refusal::MessageTooBig {
+                size: raw.len(),
+                limit: self.config.max_message_size,
+            }));
         }
         let mut original = match Original::parse(raw) {
             Ok(o) => o,
-            Err(e) => {
-                return Ok(Submission::refused(
-                    550,
-                    (5, 6, 0),
-                    format!("the message cannot be read: {e}"),
-                ));
-            }
+            Err(e) => return Ok(Submission::Refused(Refusal::Unreadable(e))),
         };
         if original.msgid.is_none() {
             // RFC 6409 8.3: the submission server adds a missing Message-ID; PEC needs one
@@ -96,13 +81,7 @@ impl Engine {
             with_id.extend_from_slice(original.raw());
             original = match Original::parse(&with_id) {
                 Ok(o) => o,
-                Err(e) => {
-                    return Ok(Submission::refused(
-                        550,
-                        (5, 6, 0),
-                        format!("the message cannot be read: {e}"),
-                    ));
-                }
+                Err(e) => return Ok(Submission::Refused(Refusal::Unreadable(e))),
             };
         }
         let problems = self.formal_problems(login, mail_from, rcpts, &original, raw.len());
@@ -122,8 +101,8 @@ impl Engine {
                 _ => ReceiptKind::Completa,
             },
         };
-        if let Some((code, text)) = problems {
-            return self.refuse(&certified, code, &text, now, at).await;
+        if !problems.is_empty() {
+            return self.refuse(&certified, problems, now, at).await;
         }
         let blob = self.store.blobs().put(original.raw()).await?;
         let rows: Vec<(String, bool, bool)> = recipients
@@ -138,6 +117,7 @@ impl Engine {
                 identificativo: identificativo.as_str(),
                 msgid: certified.msgid.as_ref().map(|m| m.as_str()),
                 sender: &certified.sender,
+                reply_to: &certified.reply_to,
                 subject: &certified.subject,
                 receipt_kind: certified.receipt_kind.as_str(),
                 original_blob: &blob,
@@ -170,8 +150,8 @@ impl Engine {
         })
     }
 
-    /// RFC 6109 3.1.1 and 5.2, DM art. 12: every formal check; the first failure's
-    /// enhanced code and all the reasons.
+    /// RFC 6109 3.1.1 and 5.2, DM art. 12: every formal check, the failures in the
+    /// order found (none: the message may be accepted).
     fn formal_problems(
         &self,
         login: &str,
@@ -179,48 +159,41 @@ impl Engine {
         rcpts: &[String],
         o: &Original,
         size: usize,
-    ) -> Option<(String, String)> {
-        let mut problems: Vec<(&str, String)> = Vec::new();
+    ) -> Vec<FormalProblem> {
+        let mut problems = Vec::new();
         match o.from.as_slice() {
-            [] => problems.push(("5.6.0", "il messaggio non ha il campo From".into())),
+            [] => problems.push(FormalProblem::NoFrom),
             [one] => {
                 if !one.address.eq_ignore_ascii_case(login) {
-                    problems.push((
-                        "5.7.1",
-                        format!(
-                            "il mittente {} non coincide con l'utente autenticato {login}",
-                            one.address
-                        ),
-                    ));
+                    problems.push(FormalProblem::FromNotAuthenticated {
+                        from: one.address.clone(),
+                        login: login.to_string(),
+                    });
                 }
                 if !one.address.eq_ignore_ascii_case(mail_from) {
-                    problems.push((
-                        "5.7.1",
-                        format!(
-                            "il mittente {} non coincide con il reverse-path {mail_from}",
-                            one.address
-                        ),
-                    ));
+                    problems.push(FormalProblem::FromNotReversePath {
+                        from: one.address.clone(),
+                        mail_from: mail_from.to_string(),
+                    });
                 }
             }
-            _ => problems.push(("5.6.0", "il campo From contiene più di un indirizzo".into())),
+            _ => problems.push(FormalProblem::SeveralFrom),
         }
         if o.to.is_empty() {
-            problems.push(("5.6.0", "il messaggio non ha destinatari nel campo To".into()));
+            problems.push(FormalProblem::NoTo);
         }
         for m in o.to.iter().chain(&o.cc).chain(&o.from) {
             if !is_address(&m.address) {
-                problems.push(("5.1.3", format!("{:?} non è un indirizzo valido", m.address)));
+                problems.push(FormalProblem::InvalidAddress {
+                    address: m.address.clone(),
+                });
             }
         }
         for line in &o.malformed {
-            problems.push(("5.6.0", line.clone()));
+            problems.push(FormalProblem::MalformedHeader(line.clone()));
         }
         if !o.bcc.is_empty() {
-            problems.push((
-                "5.7.1",
-                "la posta certificata non ammette destinatari in copia nascosta (Bcc)".into(),
-            ));
+            problems.push(FormalProblem::Bcc);
         }
         let mut header: Vec<String> = o.recipients().iter().map(|a| a.to_ascii_lowercase()).collect();
         let mut envelope: Vec<String> = rcpts.iter().map(|a| a.to_ascii_lowercase()).collect();
@@ -229,37 +202,22 @@ impl Engine {
         envelope.sort();
         envelope.dedup();
         if header != envelope {
-            problems.push((
-                "5.7.1",
-                "i destinatari della busta SMTP non coincidono con quelli dei campi To e Cc".to_string(),
-            ));
+            problems.push(FormalProblem::RecipientsMismatch { header, envelope });
         }
         if rcpts.len() > self.config.max_recipients {
-            problems.push((
-                "5.5.3",
-                format!(
-                    "troppi destinatari: {} (massimo {})",
-                    rcpts.len(),
-                    self.config.max_recipients
-                ),
-            ));
+            problems.push(FormalProblem::TooManyRecipients {
+                count: rcpts.len(),
+                max: self.config.max_recipients,
+            });
         }
         if size.saturating_mul(rcpts.len().max(1)) > self.config.max_recipients_x_size {
-            problems.push((
-                "5.3.4",
-                format!(
-                    "dimensione per numero di destinatari oltre il limite: {} x {} byte (massimo {} byte)",
-                    rcpts.len(),
-                    size,
-                    self.config.max_recipients_x_size
-                ),
-            ));
+            problems.push(FormalProblem::TooBigForRecipients {
+                recipients: rcpts.len(),
+                size,
+                max: self.config.max_recipients_x_size,
+            });
         }
-        let code = problems.first()?.0.to_string();
-        Some((
-            code,
-            problems.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("; "),
-        ))
+        problems
     }
 
     /// A non-acceptance notice to the authenticated sender, logged; the message
@@ -267,14 +225,14 @@ impl Engine {
     async fn refuse(
         &self,
         c: &Certified,
-        code: String,
-        text: &str,
+        problems: Vec<FormalProblem>,
         now: i64,
         at: pec::time::LegalTime,
     ) -> Result<Submission> {
+        let text = refusal::joined(&problems);
         let reason = NonAcceptanceReason::Formal {
-            code: code.clone(),
-            text: text.to_string(),
+            code: problems.first().map(FormalProblem::code).unwrap_or_default(),
+            text: text.clone(),
         };
         let notice = self.gestore.non_acceptance(c, &reason, at)?;
         let blob = self.store.blobs().put(&notice.bytes).await?;
@@ -282,7 +240,7 @@ impl Engine {
         let item = Item {
             blob: &blob,
             size: notice.bytes.len(),
-            pec_kind: Some("non-accettazione"),
+            pec_kind: Some(Kind::NonAccettazione),
             identificativo: Some(c.identificativo.as_str()),
         };
         delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
@@ -297,22 +255,15 @@ impl Engine {
                 sender: Some(&c.sender),
                 recipients: &addresses,
                 subject: Some(&c.subject),
-                detail: Some(text),
+                detail: Some(&text),
             },
         )
         .await?;
         tx.commit().await?;
-        let mut parts = code.split('.').filter_map(|p| p.parse::<u16>().ok());
-        let status = (
-            parts.next().unwrap_or(5) as u8,
-            parts.next().unwrap_or(7),
-            parts.next().unwrap_or(1),
-        );
-        Ok(Submission::refused(
-            550,
-            status,
-            format!("message not accepted: {text}"),
-        ))
+        Ok(Submission::Refused(Refusal::NotAccepted {
+            identificativo: c.identificativo.to_string(),
+            problems,
+        }))
     }
 
     /// Certified (a PEC domain of the index, or ours) or ordinary; local or remote.

@@ -84,8 +84,9 @@ impl Engine {
 pub struct Item<'a> {
     pub blob: &'a BlobId,
     pub size: usize,
-    /// The PEC kind (`busta-trasporto`, `avvenuta-consegna`, ...).
-    pub pec_kind: Option<&'a str>,
+    /// The PEC kind (a transport envelope, a delivery receipt, ...); none for a
+    /// plain message.
+    pub pec_kind: Option<pec::Kind>,
     /// The identificativo it carries or certifies: links receipts to the sent message.
     pub identificativo: Option<&'a str>,
 }
@@ -132,7 +133,7 @@ pub(crate) async fn append_inbox(c: &mut Conn, mailbox_id: i64, item: &Item<'_>,
         size: item.size as i64,
         internal_date: now,
         flags: &[],
-        pec_kind: item.pec_kind,
+        pec_kind: item.pec_kind.map(|k| k.as_str()),
         identificativo: item.identificativo,
     };
     Ok(messages::append(c, inbox.id, &new).await?)

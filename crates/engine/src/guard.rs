@@ -1,9 +1,18 @@
 //! Logins: who may read and send, and brute-force protection across SMTP, IMAP
 //! and POP3.
 //!
-//! Failed logins are counted per account and per client IP in a sliding window;
-//! past the limit, logins from that account or IP are refused for a while, even
-//! with the right password, and every failure and lockout is logged.
+//! RFC 6109 5.2: access to the access point is allowed only after the user has
+//! authenticated, so that a message is sent by the holder of the sender address.
+//! The status rules (who may send, who may only read) are the provider's contract
+//! with its holders (lifecycle.md, "Expiry, suspension, closure": a suspended
+//! mailbox neither sends nor receives and nothing is deleted; a receive-only one is
+//! in the grace after expiry, receiving but not sending; a closed one is gone).
+//!
+//! Password logins invite online guessing (RFC 4954 9 and RFC 3501 11, the
+//! security considerations of SMTP AUTH and IMAP LOGIN): failed logins are
+//! counted per account and per client IP in a sliding window; past the limit,
+//! logins from that account or IP are refused for a while, even with the right
+//! password, and every failure and lockout is logged. The numbers are ours.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -126,6 +135,16 @@ pub enum Purpose {
     Read,
 }
 
+/// A login allowed.
+#[derive(Debug, Clone)]
+pub struct Granted {
+    pub mailbox: Mailbox,
+    /// The session may read but change nothing: a suspended mailbox let in by
+    /// [`crate::Config::suspended_can_read`]. A front end without that notion
+    /// (POP3) ignores it.
+    pub read_only: bool,
+}
+
 impl Engine {
     /// Checks a login for `purpose` from `ip` (`protocol` names it in the logs).
     pub async fn login(
@@ -135,24 +154,30 @@ impl Engine {
         password: &str,
         ip: IpAddr,
         purpose: Purpose,
-    ) -> Result<std::result::Result<Mailbox, LoginRefused>> {
+    ) -> Result<std::result::Result<Granted, LoginRefused>> {
+        // RFC 4954 9, RFC 3501 11: a locked account or address is refused before the
+        // password is even checked, so guessing on gains nothing.
         if let Some(retry_after) = self.guard.locked(user, ip) {
             tracing::warn!(target: "security", protocol, user, %ip, "login refused: too many failures");
             return Ok(Err(LoginRefused::Throttled { retry_after }));
         }
+        // RFC 6109 5.2: access only upon successful authentication.
         let Some(mailbox) = self.authenticate(user, password).await? else {
             tracing::warn!(target: "security", protocol, user, %ip, "failed login");
             self.guard.failed(user, ip);
             return Ok(Err(LoginRefused::Invalid));
         };
         self.guard.succeeded(user);
+        let granted = |mailbox, read_only| Ok(Granted { mailbox, read_only });
+        // lifecycle.md "Expiry, suspension, closure": what each status may do.
         Ok(match (mailbox.status, purpose) {
-            (Status::Active, _) | (Status::ReceiveOnly, Purpose::Read) => Ok(mailbox),
+            (Status::Active, _) | (Status::ReceiveOnly, Purpose::Read) => granted(mailbox, false),
             (Status::ReceiveOnly, Purpose::Send) => Err(LoginRefused::Disabled(format!(
                 "the mailbox {} has expired and can only receive: renew it to send again",
                 mailbox.address
             ))),
-            (Status::Suspended, Purpose::Read) if self.config.suspended_can_read => Ok(mailbox),
+            // Its contents are kept and remain the holder's: reading them, not changing them.
+            (Status::Suspended, Purpose::Read) if self.config.suspended_can_read => granted(mailbox, true),
             (Status::Suspended, _) => Err(LoginRefused::Disabled(format!(
                 "the mailbox {} is suspended: renew it to use it again",
                 mailbox.address

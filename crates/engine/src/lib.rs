@@ -15,7 +15,6 @@
 //! kind and recipient), so a resend after a crash is not delivered again.
 
 pub mod access;
-pub mod clock;
 pub mod delivery;
 pub mod guard;
 pub mod index;
@@ -32,8 +31,10 @@ use pec::Gestore;
 use pec::time::LegalTime;
 use store::Store;
 
-pub use clock::{Clock, OffsetClock, SystemClock};
 pub use index::ProviderIndex;
+/// The clock lives in the store, so the protocol front-ends share it.
+pub use store::clock;
+pub use store::clock::{Clock, OffsetClock, SystemClock};
 
 /// What the engine can be configured with (defaults: the rules' minimums).
 #[derive(Debug, Clone)]
@@ -210,8 +211,13 @@ impl Engine {
         &self.config
     }
 
+    /// The provider's clock, for the front-ends that need "now" too (IMAP, POP3).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub fn now_ms(&self) -> i64 {
-        store::millis(self.clock.now())
+        self.clock.now_ms()
     }
 
     pub fn legal_now(&self) -> LegalTime {

@@ -24,13 +24,54 @@ use crate::{AnomalyPolicy, Engine, Error, Result};
 /// The answer to a message offered to the receiving point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reception {
-    /// Stored with its job: the client may be told 250.
+    /// Stored with its job: the client may be told so.
     Queued,
-    Refused {
-        code: u16,
-        status: (u8, u16, u16),
-        text: String,
-    },
+    Refused(Rejection),
+}
+
+/// Why the receiving point refuses a message, in PEC terms; `Display` is the text a
+/// front end shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// Past the provider's size limit (DM 2/11/2005 art. 12 c. 1: also for messages
+    /// from other gestori).
+    #[error("message too big")]
+    TooBig { size: usize, limit: usize },
+    /// Not valid PEC, and the provider refuses such mail instead of delivering it in a
+    /// busta di anomalia ([`AnomalyPolicy::Refuse`], pec-rules.md 5.5).
+    #[error("not a valid PEC message: {0}")]
+    NotValidPec(Invalidity),
+}
+
+/// Why a received message is not valid PEC (pec-rules.md 3.9, 5.5): what the busta
+/// di anomalia says, or the refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalidity {
+    /// Nothing marks it as PEC (ordinary mail): the parser's reason.
+    #[error("{0}")]
+    NotPec(String),
+    #[error("it is itself a busta di anomalia")]
+    AnomalyEnvelope,
+    /// A kind only a provider's own users receive (acceptance, non-acceptance).
+    #[error("a {0} is never sent between providers")]
+    NotBetweenProviders(Kind),
+    /// The signature verifies, but its signer is not trusted by the index.
+    #[error("the signer is not a provider of the index: {0}")]
+    SignerNotTrusted(String),
+    #[error("the signer was not checked")]
+    SignerNotChecked,
+    /// The content was changed after signing.
+    #[error("the signature does not match the content")]
+    SignatureMismatch,
+    #[error("the message has no readable signature")]
+    NoSignature,
+    #[error("the signer certificate is not the one of any provider of the index")]
+    UnknownSigner,
+    /// The From domain is not one of the signing provider's domains.
+    #[error("sent from {from:?}, not a domain of {provider}")]
+    ForeignDomain { from: String, provider: String },
+    #[error("it has no daticert.xml")]
+    NoDaticert,
 }
 
 /// A received message judged.
@@ -39,7 +80,7 @@ enum Judged<'a> {
         provider: &'a Provider,
         message: Box<PecMessage>,
     },
-    Invalid(String),
+    Invalid(Invalidity),
 }
 
 impl Engine {
@@ -58,20 +99,15 @@ impl Engine {
     /// DATA at the receiving point: stored and queued in one transaction.
     pub async fn receive(&self, mail_from: &str, rcpts: &[String], raw: &[u8]) -> Result<Reception> {
         if raw.len() > self.config.max_message_size {
-            return Ok(Reception::Refused {
-                code: 552,
-                status: (5, 3, 4),
-                text: "message too big".into(),
-            });
+            return Ok(Reception::Refused(Rejection::TooBig {
+                size: raw.len(),
+                limit: self.config.max_message_size,
+            }));
         }
         if self.config.anomaly == AnomalyPolicy::Refuse {
             let parsed = pec::parse(raw, Some(self.index.trust()));
             if let Judged::Invalid(why) = self.judge(&parsed) {
-                return Ok(Reception::Refused {
-                    code: 550,
-                    status: (5, 7, 1),
-                    text: format!("not a valid PEC message: {why}"),
-                });
+                return Ok(Reception::Refused(Rejection::NotValidPec(why)));
             }
         }
         let blob = self.store.blobs().put(raw).await?;
@@ -92,28 +128,24 @@ impl Engine {
     fn judge<'a>(&'a self, parsed: &Parsed) -> Judged<'a> {
         let m = match parsed {
             Parsed::Pec(m) => m,
-            Parsed::NotPec(n) => return Judged::Invalid(n.reason.clone()),
+            Parsed::NotPec(n) => return Judged::Invalid(Invalidity::NotPec(n.reason.clone())),
         };
         if m.kind == Kind::BustaAnomalia {
-            return Judged::Invalid("it is itself a busta di anomalia".into());
+            return Judged::Invalid(Invalidity::AnomalyEnvelope);
         }
         match (&m.signature.verdict, &m.signature.trust) {
             (SignatureVerdict::Valid, TrustVerdict::Trusted) => {}
             (SignatureVerdict::Valid, TrustVerdict::NotTrusted(why)) => {
-                return Judged::Invalid(format!("the signer is not a provider of the index: {why}"));
+                return Judged::Invalid(Invalidity::SignerNotTrusted(why.clone()));
             }
             (SignatureVerdict::Valid, TrustVerdict::NotChecked) => {
-                return Judged::Invalid("the signer was not checked".into());
+                return Judged::Invalid(Invalidity::SignerNotChecked);
             }
-            (SignatureVerdict::Invalid, _) => {
-                return Judged::Invalid("the signature does not match the content".into());
-            }
-            (SignatureVerdict::Unreadable, _) => {
-                return Judged::Invalid("the message has no readable signature".into());
-            }
+            (SignatureVerdict::Invalid, _) => return Judged::Invalid(Invalidity::SignatureMismatch),
+            (SignatureVerdict::Unreadable, _) => return Judged::Invalid(Invalidity::NoSignature),
         }
         let Some(provider) = self.index.provider_for_signer(&m.signature) else {
-            return Judged::Invalid("the signer certificate is not the one of any provider of the index".into());
+            return Judged::Invalid(Invalidity::UnknownSigner);
         };
         let from = m.headers.from.as_deref().map(bare_address).unwrap_or_default();
         let from_domain = from
@@ -121,10 +153,13 @@ impl Engine {
             .map(|(_, d)| d.to_ascii_lowercase())
             .unwrap_or_default();
         if !provider.domains.contains(&from_domain) {
-            return Judged::Invalid(format!("sent from {from:?}, not a domain of {}", provider.name));
+            return Judged::Invalid(Invalidity::ForeignDomain {
+                from,
+                provider: provider.name.clone(),
+            });
         }
         if m.daticert.is_none() {
-            return Judged::Invalid("it has no daticert.xml".into());
+            return Judged::Invalid(Invalidity::NoDaticert);
         }
         Judged::Valid {
             provider,
@@ -157,7 +192,7 @@ impl Engine {
                         .await
                 }
                 Kind::Accettazione | Kind::NonAccettazione | Kind::BustaAnomalia => {
-                    let why = format!("a {} is never sent between providers", message.kind);
+                    let why = Invalidity::NotBetweenProviders(message.kind);
                     self.anomaly(job, &raw, blob, mail_from, rcpts, &why).await
                 }
             },
@@ -232,7 +267,7 @@ impl Engine {
             let item = Item {
                 blob,
                 size,
-                pec_kind: Some("busta-trasporto"),
+                pec_kind: Some(Kind::BustaTrasporto),
                 identificativo: Some(c.identificativo.as_str()),
             };
             let one = vec![rcpt.clone()];
@@ -345,7 +380,7 @@ impl Engine {
                 let item = Item {
                     blob: vblob,
                     size: *vsize,
-                    pec_kind: Some("errore-consegna"),
+                    pec_kind: Some(Kind::ErroreConsegna),
                     identificativo: Some(pm.identificativo.as_str()),
                 };
                 delivery::to_sender(&mut tx, &pm.sender, &item, now).await?;
@@ -367,7 +402,7 @@ impl Engine {
             let item = Item {
                 blob,
                 size,
-                pec_kind: Some(m.kind.as_str()),
+                pec_kind: Some(m.kind),
                 identificativo: Some(d.identificativo.trim()),
             };
             delivery::to_sender(&mut tx, rcpt, &item, now).await?;
@@ -383,8 +418,9 @@ impl Engine {
         blob: &BlobId,
         mail_from: &str,
         rcpts: &[String],
-        why: &str,
+        invalidity: &Invalidity,
     ) -> Result<Next> {
+        let why = &invalidity.to_string();
         let users: Vec<String> = rcpts
             .iter()
             .filter(|r| !r.eq_ignore_ascii_case(&self.receipts_address()))
@@ -414,7 +450,7 @@ impl Engine {
             let item = Item {
                 blob: &envelope_blob,
                 size: envelope.bytes.len(),
-                pec_kind: Some("busta-anomalia"),
+                pec_kind: Some(Kind::BustaAnomalia),
                 identificativo: None,
             };
             let outcome = self.to_recipient(&mut tx, rcpt, &item, now).await?;

@@ -51,6 +51,9 @@ pub trait Auth: Send + Sync + 'static {
 pub struct Login {
     pub address: String,
     pub mailbox_id: i64,
+    /// The session may only read (the [`Auth`]'s decision, e.g. a suspended mailbox):
+    /// SELECT opens read-only and every change is refused with `[CONTACTADMIN]`.
+    pub read_only: bool,
 }
 
 /// Why a login is refused; each becomes a tagged NO with an RFC 5530 code.
@@ -84,14 +87,14 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Inactivity allowed before login.
     pub login_timeout: Duration,
-    /// A suspended mailbox that the [`Auth`] lets in may only read: SELECT opens read-only and
-    /// nothing can be changed (RFC 5530 `[CONTACTADMIN]` answers the attempts).
-    pub suspended_read_only: bool,
+    /// "Now" for internal dates, UIDVALIDITY and the blob references given back (the
+    /// provider's clock: nothing reads the system time directly).
+    pub clock: Arc<dyn store::Clock>,
 }
 
 impl ServerConfig {
     /// The usual settings: STARTTLS, IDLE re-reading every second, 64 MiB literals, 30 minutes
-    /// idle, 60 seconds to log in, suspended mailboxes read-only.
+    /// idle, 60 seconds to log in, the system clock.
     pub fn new(hostname: impl Into<String>, tls: Arc<rustls::ServerConfig>) -> Self {
         ServerConfig {
             tls,
@@ -101,7 +104,7 @@ impl ServerConfig {
             max_literal: 64 * 1024 * 1024,
             idle_timeout: Duration::from_secs(30 * 60),
             login_timeout: Duration::from_secs(60),
-            suspended_read_only: true,
+            clock: Arc::new(store::SystemClock),
         }
     }
 }

@@ -169,7 +169,9 @@ async fn retr_of_a_message_another_session_removed_says_so_and_quit_skips_it() {
             .unwrap();
         drop(c);
         let mut tx = server.store.begin().await.unwrap();
-        store::changes::remove(&mut tx, folder.id, &[inbox[1].0]).await.unwrap();
+        store::changes::remove(&mut tx, folder.id, &[inbox[1].0], testkit::servers::now())
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     assert_eq!(

@@ -83,8 +83,9 @@ async fn bump(c: &mut Conn, folder_id: i64) -> Result<i64> {
 }
 
 /// Removes messages `ids` of `folder_id` whatever their flags (POP3 DELE, MOVE);
-/// returns the UIDs removed, in order.
-pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64]) -> Result<Vec<i64>> {
+/// returns the UIDs removed, in order. `now` dates the blob references given back
+/// (the garbage collector's grace period starts then).
+pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Result<Vec<i64>> {
     let mut removed = Vec::new();
     for id in ids {
         let Ok(m) = messages::get(c, *id).await else {
@@ -97,10 +98,7 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64]) -> Result<Vec<i64
             .bind(id)
             .execute(&mut *c)
             .await?;
-        // When the reference went, for the garbage collector's grace period: a
-        // physical event of this host, so its wall clock (IMAP and POP3 have no
-        // other clock).
-        blobs::release(c, &m.blob, crate::millis(chrono::Utc::now())).await?;
+        blobs::release(c, &m.blob, now).await?;
         sqlx::query(
             "UPDATE mailboxes SET used_bytes = CASE WHEN used_bytes > $1 THEN used_bytes - $1 ELSE 0 END
              WHERE id = (SELECT mailbox_id FROM folders WHERE id = $2)",
@@ -120,7 +118,7 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64]) -> Result<Vec<i64
 
 /// EXPUNGE (RFC 3501 6.4.3) or UID EXPUNGE (RFC 4315 2.1, when `only` is given):
 /// removes the messages flagged `\Deleted`. Returns the UIDs removed.
-pub async fn expunge(c: &mut Conn, folder_id: i64, only: Option<&[i64]>) -> Result<Vec<i64>> {
+pub async fn expunge(c: &mut Conn, folder_id: i64, only: Option<&[i64]>, now: i64) -> Result<Vec<i64>> {
     let ids: Vec<i64> = messages::list(c, folder_id)
         .await?
         .into_iter()
@@ -128,7 +126,7 @@ pub async fn expunge(c: &mut Conn, folder_id: i64, only: Option<&[i64]>) -> Resu
         .filter(|m| only.is_none_or(|o| o.contains(&m.id)))
         .map(|m| m.id)
         .collect();
-    remove(c, folder_id, &ids).await
+    remove(c, folder_id, &ids, now).await
 }
 
 /// COPY (RFC 3501 6.4.7): the messages `ids` appended to `to` with their flags and
@@ -153,9 +151,9 @@ pub async fn copy(c: &mut Conn, ids: &[i64], to: i64) -> Result<Vec<(i64, i64)>>
 }
 
 /// MOVE (RFC 6851): copy, then remove from `from`.
-pub async fn move_messages(c: &mut Conn, from: i64, ids: &[i64], to: i64) -> Result<Vec<(i64, i64)>> {
+pub async fn move_messages(c: &mut Conn, from: i64, ids: &[i64], to: i64, now: i64) -> Result<Vec<(i64, i64)>> {
     let pairs = copy(c, ids, to).await?;
-    remove(c, from, ids).await?;
+    remove(c, from, ids, now).await?;
     Ok(pairs)
 }
 
@@ -202,7 +200,7 @@ pub async fn rename_folder(c: &mut Conn, mailbox_id: i64, from: &str, to: &str, 
 }
 
 /// DELETE (RFC 3501 6.3.4): the folder and its messages. INBOX cannot be deleted.
-pub async fn delete_folder(c: &mut Conn, mailbox_id: i64, name: &str) -> Result<()> {
+pub async fn delete_folder(c: &mut Conn, mailbox_id: i64, name: &str, now: i64) -> Result<()> {
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Error::Invalid("INBOX cannot be deleted".into()));
     }
@@ -211,7 +209,7 @@ pub async fn delete_folder(c: &mut Conn, mailbox_id: i64, name: &str) -> Result<
         key: name.into(),
     })?;
     let ids: Vec<i64> = messages::list(c, folder.id).await?.into_iter().map(|m| m.id).collect();
-    remove(c, folder.id, &ids).await?;
+    remove(c, folder.id, &ids, now).await?;
     sqlx::query("DELETE FROM folders WHERE id = $1")
         .bind(folder.id)
         .execute(&mut *c)

@@ -11,10 +11,12 @@
 //! state takes a connection, so callers compose them in ONE transaction
 //! ([`Store::begin`]) and nothing is visible before COMMIT.
 //!
-//! Times are `i64` milliseconds since the Unix epoch, UTC.
+//! Times are `i64` milliseconds since the Unix epoch, UTC, always passed in by the
+//! caller from its [`Clock`]: nothing here reads the system time.
 
 pub mod blobs;
 pub mod changes;
+pub mod clock;
 pub mod jobs;
 pub mod lifecycle;
 pub mod log;
@@ -30,6 +32,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions};
 
 pub use blobs::{BlobId, BlobStore};
+pub use clock::{Clock, OffsetClock, SystemClock};
 pub use sqlx;
 
 /// A transaction on either backend.

@@ -53,11 +53,21 @@ pub struct PecMessage {
     pub identificativo: String,
     pub msgid: Option<String>,
     pub sender: String,
+    /// `risposte`: the original Reply-To (or the sender); `None` for messages
+    /// accepted before it was recorded, which fall back to the sender.
+    pub reply_to: Option<String>,
     pub subject: String,
     pub receipt_kind: String,
     pub original_blob: BlobId,
     pub envelope_blob: Option<BlobId>,
     pub accepted_at: i64,
+}
+
+impl PecMessage {
+    /// `risposte`: the recorded reply address, else the sender.
+    pub fn reply_address(&self) -> &str {
+        self.reply_to.as_deref().unwrap_or(&self.sender)
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -76,12 +86,14 @@ pub struct NewPecMessage<'a> {
     pub identificativo: &'a str,
     pub msgid: Option<&'a str>,
     pub sender: &'a str,
+    /// `risposte`: the original Reply-To, or the sender.
+    pub reply_to: &'a str,
     pub subject: &'a str,
     pub receipt_kind: &'a str,
     pub original_blob: &'a BlobId,
     pub original_size: usize,
     pub accepted_at: i64,
-    /// (address, certified, local)
+    /// (address, certified, local), in the order submitted (which is kept).
     pub recipients: &'a [(String, bool, bool)],
 }
 
@@ -90,6 +102,7 @@ type PecRow = (
     String,
     Option<String>,
     String,
+    Option<String>,
     String,
     String,
     String,
@@ -98,7 +111,7 @@ type PecRow = (
 );
 macro_rules! pec_columns {
     () => {
-        "id, identificativo, msgid, sender, subject, receipt_kind, original_blob, envelope_blob, accepted_at"
+        "id, identificativo, msgid, sender, reply_to, subject, receipt_kind, original_blob, envelope_blob, accepted_at"
     };
 }
 
@@ -108,39 +121,42 @@ fn pec(r: PecRow) -> PecMessage {
         identificativo: r.1,
         msgid: r.2,
         sender: r.3,
-        subject: r.4,
-        receipt_kind: r.5,
-        original_blob: BlobId(r.6),
-        envelope_blob: r.7.map(BlobId),
-        accepted_at: r.8,
+        reply_to: r.4,
+        subject: r.5,
+        receipt_kind: r.6,
+        original_blob: BlobId(r.7),
+        envelope_blob: r.8.map(BlobId),
+        accepted_at: r.9,
     }
 }
 
 pub async fn insert(c: &mut Conn, m: &NewPecMessage<'_>) -> Result<i64> {
     crate::blobs::add_ref(c, m.original_blob, m.original_size, m.accepted_at).await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO pec_messages (identificativo, msgid, sender, subject, receipt_kind, original_blob, accepted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO pec_messages (identificativo, msgid, sender, reply_to, subject, receipt_kind, original_blob, accepted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(m.identificativo)
     .bind(m.msgid)
     .bind(m.sender)
+    .bind(m.reply_to)
     .bind(m.subject)
     .bind(m.receipt_kind)
     .bind(m.original_blob.as_str())
     .bind(m.accepted_at)
     .fetch_one(&mut *c)
     .await?;
-    for (address, certified, local) in m.recipients {
+    for (position, (address, certified, local)) in (0_i64..).zip(m.recipients) {
         sqlx::query(
-            "INSERT INTO pec_recipients (pec_message_id, address, certified, local, state, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5)",
+            "INSERT INTO pec_recipients (pec_message_id, address, certified, local, state, updated_at, position)
+             VALUES ($1, $2, $3, $4, 'pending', $5, $6)",
         )
         .bind(id)
         .bind(address)
         .bind(i64::from(*certified))
         .bind(i64::from(*local))
         .bind(m.accepted_at)
+        .bind(position)
         .execute(&mut *c)
         .await?;
     }
@@ -186,10 +202,12 @@ pub async fn set_envelope(c: &mut Conn, id: i64, blob: &BlobId, size: usize, now
     Ok(())
 }
 
+/// The recipients of a message in the order they were submitted (by address for
+/// messages recorded before the order was).
 pub async fn recipients(c: &mut Conn, pec_message_id: i64) -> Result<Vec<Recipient>> {
     let rows: Vec<(String, i64, i64, String, Option<String>, i64)> = sqlx::query_as(
         "SELECT address, certified, local, state, detail, updated_at FROM pec_recipients
-         WHERE pec_message_id = $1 ORDER BY address",
+         WHERE pec_message_id = $1 ORDER BY position, address",
     )
     .bind(pec_message_id)
     .fetch_all(c)

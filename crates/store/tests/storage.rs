@@ -214,6 +214,7 @@ async fn pec_recipients_advance_but_never_leave_a_final_state() {
                 identificativo: "certa.1@pec.example.it",
                 msgid: Some("<m@client>"),
                 sender: "a@pec.example.it",
+                reply_to: "a@pec.example.it",
                 subject: "Oggetto",
                 receipt_kind: "completa",
                 original_blob: &blob,
@@ -263,6 +264,86 @@ async fn pec_recipients_advance_but_never_leave_a_final_state() {
         );
         assert!(pec::first_time(&mut c, "in:x", NOW).await.unwrap());
         assert!(!pec::first_time(&mut c, "in:x", NOW).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pec_message_keeps_its_reply_to_and_the_submitted_order_of_its_recipients() {
+    on_both(|store| async move {
+        let blob = store.blobs().put(b"original").await.unwrap();
+        // Submitted in this order, which is not the alphabetical one.
+        let rcpts = vec![
+            ("zeta@pec.altro.it".to_string(), true, false),
+            ("alfa@example.com".to_string(), false, false),
+            ("mario@pec.example.it".to_string(), true, true),
+        ];
+        let mut tx = store.begin().await.unwrap();
+        let id = pec::insert(
+            &mut tx,
+            &NewPecMessage {
+                identificativo: "certa.2@pec.example.it",
+                msgid: Some("<r@client>"),
+                sender: "a@pec.example.it",
+                reply_to: "segreteria@example.it",
+                subject: "Con Reply-To",
+                receipt_kind: "breve",
+                original_blob: &blob,
+                original_size: 8,
+                accepted_at: NOW,
+                recipients: &rcpts,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.conn().await.unwrap();
+        let m = pec::get(&mut c, id).await.unwrap();
+        assert_eq!(m.reply_to.as_deref(), Some("segreteria@example.it"));
+        assert_eq!(m.reply_address(), "segreteria@example.it");
+        let listed: Vec<(String, bool, bool)> = pec::recipients(&mut c, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.address, r.certified, r.local))
+            .collect();
+        assert_eq!(listed, rcpts);
+
+        // A message recorded before migration 0006: no reply_to, no order.
+        sqlx::query(
+            "INSERT INTO pec_messages (identificativo, msgid, sender, subject, receipt_kind, original_blob, accepted_at)
+             VALUES ('certa.old@pec.example.it', NULL, 'a@pec.example.it', 'Vecchio', 'completa', $1, $2)",
+        )
+        .bind(blob.as_str())
+        .bind(NOW)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+        let old = pec::by_identificativo(&mut c, "certa.old@pec.example.it")
+            .await
+            .unwrap()
+            .unwrap();
+        for address in ["b@pec.altro.it", "a@pec.altro.it"] {
+            sqlx::query(
+                "INSERT INTO pec_recipients (pec_message_id, address, certified, local, state, updated_at)
+                 VALUES ($1, $2, 1, 0, 'pending', $3)",
+            )
+            .bind(old.id)
+            .bind(address)
+            .bind(NOW)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        }
+        assert_eq!(old.reply_to, None);
+        assert_eq!(old.reply_address(), "a@pec.example.it", "the sender, as before");
+        let addresses: Vec<String> = pec::recipients(&mut c, old.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.address)
+            .collect();
+        assert_eq!(addresses, ["a@pec.altro.it", "b@pec.altro.it"]);
     })
     .await;
 }
@@ -499,7 +580,7 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         let sent = messages::folder(&mut c, m.id, "Sent").await.unwrap().unwrap();
         assert_eq!(changes::copy(&mut c, &[a.id], trash.id).await.unwrap(), vec![(1, 1)]);
         assert_eq!(
-            changes::move_messages(&mut c, inbox.id, &[b.id], sent.id)
+            changes::move_messages(&mut c, inbox.id, &[b.id], sent.id, NOW)
                 .await
                 .unwrap(),
             vec![(2, 1)]
@@ -516,7 +597,7 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         changes::set_flags(&mut c, inbox.id, &[a.id], FlagOp::Add, &["\\Deleted".into()], None)
             .await
             .unwrap();
-        assert_eq!(changes::expunge(&mut c, inbox.id, None).await.unwrap(), vec![1]);
+        assert_eq!(changes::expunge(&mut c, inbox.id, None, NOW).await.unwrap(), vec![1]);
         assert!(messages::list(&mut c, inbox.id).await.unwrap().is_empty());
         assert_eq!(
             mailboxes::get(&mut c, "a@pec.example.it")
@@ -542,9 +623,9 @@ async fn flags_expunge_copy_move_and_folders_keep_uids_modseqs_and_usage_right()
         assert!(renamed.uidvalidity > f.uidvalidity);
         let in_trash = messages::list(&mut c, trash.id).await.unwrap()[0].id;
         changes::copy(&mut c, &[in_trash], renamed.id).await.unwrap();
-        changes::delete_folder(&mut c, m.id, "Clienti/2026").await.unwrap();
+        changes::delete_folder(&mut c, m.id, "Clienti/2026", NOW).await.unwrap();
         assert!(messages::folder(&mut c, m.id, "Clienti/2026").await.unwrap().is_none());
-        assert!(changes::delete_folder(&mut c, m.id, "INBOX").await.is_err());
+        assert!(changes::delete_folder(&mut c, m.id, "INBOX", NOW).await.is_err());
         assert_eq!(
             mailboxes::get(&mut c, "a@pec.example.it")
                 .await

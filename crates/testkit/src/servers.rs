@@ -96,8 +96,8 @@ enum Refusal {
 }
 
 impl StoreAuth {
-    /// The mailbox's canonical address and id.
-    async fn check(&self, user: &str, password: &str) -> Result<(String, i64), Refusal> {
+    /// The mailbox's canonical address and id, and whether it may only read.
+    async fn check(&self, user: &str, password: &str) -> Result<(String, i64, bool), Refusal> {
         if user.eq_ignore_ascii_case(THROTTLED) {
             return Err(Refusal::Throttled(THROTTLED_TEXT.into()));
         }
@@ -109,7 +109,8 @@ impl StoreAuth {
             .ok_or(Refusal::Invalid)?;
         match mailbox.status {
             Status::Closed => Err(Refusal::Disabled(closed_text(&mailbox.address))),
-            Status::Active | Status::Suspended | Status::ReceiveOnly => Ok((mailbox.address, mailbox.id)),
+            Status::Suspended => Ok((mailbox.address, mailbox.id, true)),
+            Status::Active | Status::ReceiveOnly => Ok((mailbox.address, mailbox.id, false)),
         }
     }
 }
@@ -118,7 +119,11 @@ impl imap::Auth for StoreAuth {
     async fn login(&self, user: &str, password: &str, _peer: IpAddr) -> Result<imap::Login, imap::LoginError> {
         use imap::LoginError as E;
         match self.check(user, password).await {
-            Ok((address, mailbox_id)) => Ok(imap::Login { address, mailbox_id }),
+            Ok((address, mailbox_id, read_only)) => Ok(imap::Login {
+                address,
+                mailbox_id,
+                read_only,
+            }),
             Err(Refusal::Invalid) => Err(E::Invalid),
             Err(Refusal::Throttled(text)) => Err(E::Throttled(text)),
             Err(Refusal::Disabled(text)) => Err(E::Disabled(text)),
@@ -131,7 +136,7 @@ impl pop3::Auth for StoreAuth {
     async fn login(&self, user: &str, password: &str, _peer: IpAddr) -> Result<pop3::Login, pop3::LoginError> {
         use pop3::LoginError as E;
         match self.check(user, password).await {
-            Ok((address, mailbox_id)) => Ok(pop3::Login { address, mailbox_id }),
+            Ok((address, mailbox_id, _)) => Ok(pop3::Login { address, mailbox_id }),
             Err(Refusal::Invalid) => Err(E::Invalid),
             Err(Refusal::Throttled(text)) => Err(E::Throttled(text)),
             Err(Refusal::Disabled(text)) => Err(E::Disabled(text)),

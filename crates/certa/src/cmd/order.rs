@@ -253,7 +253,7 @@ pub async fn send_once(
     )?;
     Ok(match engine.submit(&from, &from, &[to.to_owned()], &raw).await? {
         engine::access::Submission::Accepted { identificativo } => Ok(identificativo),
-        engine::access::Submission::Refused { code, text, .. } => Err(format!("{code} {text}")),
+        engine::access::Submission::Refused(refusal) => Err(refusal.to_string()),
     })
 }
 

@@ -12,7 +12,11 @@ pub struct ReadLogin(pub Arc<Engine>);
 
 /// What both IMAP and POP3 need to know of a login.
 enum Outcome {
-    Ok { address: String, mailbox_id: i64 },
+    Ok {
+        address: String,
+        mailbox_id: i64,
+        read_only: bool,
+    },
     Invalid,
     Throttled(String),
     Disabled(String),
@@ -22,9 +26,10 @@ enum Outcome {
 impl ReadLogin {
     async fn check(&self, protocol: &str, user: &str, password: &str, ip: IpAddr) -> Outcome {
         match self.0.login(protocol, user, password, ip, Purpose::Read).await {
-            Ok(Ok(m)) => Outcome::Ok {
-                address: m.address,
-                mailbox_id: m.id,
+            Ok(Ok(granted)) => Outcome::Ok {
+                address: granted.mailbox.address,
+                mailbox_id: granted.mailbox.id,
+                read_only: granted.read_only,
             },
             Ok(Err(LoginRefused::Invalid)) => Outcome::Invalid,
             Ok(Err(LoginRefused::Throttled { retry_after })) => Outcome::Throttled(format!(
@@ -40,7 +45,11 @@ impl ReadLogin {
 impl pop3::Auth for ReadLogin {
     async fn login(&self, user: &str, password: &str, peer: IpAddr) -> Result<pop3::Login, pop3::LoginError> {
         match self.check("pop3", user, password, peer).await {
-            Outcome::Ok { address, mailbox_id } => Ok(pop3::Login { address, mailbox_id }),
+            // POP3 has no read-only session: a mailbox that may read may also delete
+            // what it downloads, as it always could.
+            Outcome::Ok {
+                address, mailbox_id, ..
+            } => Ok(pop3::Login { address, mailbox_id }),
             Outcome::Invalid => Err(pop3::LoginError::Invalid),
             Outcome::Throttled(t) => Err(pop3::LoginError::Throttled(t)),
             Outcome::Disabled(t) => Err(pop3::LoginError::Disabled(t)),
@@ -52,7 +61,15 @@ impl pop3::Auth for ReadLogin {
 impl imap::Auth for ReadLogin {
     async fn login(&self, user: &str, password: &str, peer: IpAddr) -> Result<imap::Login, imap::LoginError> {
         match self.check("imap", user, password, peer).await {
-            Outcome::Ok { address, mailbox_id } => Ok(imap::Login { address, mailbox_id }),
+            Outcome::Ok {
+                address,
+                mailbox_id,
+                read_only,
+            } => Ok(imap::Login {
+                address,
+                mailbox_id,
+                read_only,
+            }),
             Outcome::Invalid => Err(imap::LoginError::Invalid),
             Outcome::Throttled(t) => Err(imap::LoginError::Throttled(t)),
             Outcome::Disabled(t) => Err(imap::LoginError::Disabled(t)),

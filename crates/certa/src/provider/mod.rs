@@ -151,6 +151,7 @@ impl Provider {
             let Some(listener) = listener else { continue };
             let mut c = imap::ServerConfig::new(hostname.clone(), self.tls.clone());
             c.implicit_tls = implicit;
+            c.clock = self.engine.clock();
             let store = self.engine.store().clone();
             let handle = imap::spawn_on(listener, c, read.clone(), store, shutdown.clone())
                 .await
@@ -161,6 +162,7 @@ impl Provider {
             let Some(listener) = listener else { continue };
             let mut c = pop3::ServerConfig::new(self.tls.clone(), hostname.clone());
             c.implicit_tls = implicit;
+            c.clock = self.engine.clock();
             let store = self.engine.store().clone();
             let handle = pop3::spawn_on(listener, c, read.clone(), store, shutdown.clone())
                 .await

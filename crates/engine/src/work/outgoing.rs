@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use pec::Kind;
 use pec::build::{Certified, NonDeliveryReason};
 use pec::daticert::{Destinatario, Errore, ReceiptKind};
 use pec::ident::{Identificativo, MsgId};
@@ -17,7 +18,10 @@ use super::{Next, Work, backoff, enqueue};
 use crate::delivery::{self, Item};
 use crate::{Endpoint, Engine, Error, Result, SendOutcome};
 
-/// The facts of a message this provider accepted, from its records.
+/// The facts of a message this provider accepted, rebuilt from its records as the
+/// access point had them: `risposte` (the original Reply-To) and the recipients in
+/// their submitted order included. Messages recorded before those were kept fall
+/// back to the sender and the order by address.
 pub(crate) async fn certified(c: &mut Conn, pec_id: i64) -> Result<(PecMessage, Certified, Vec<Recipient>)> {
     let m = store::pec::get(c, pec_id).await?;
     let recipients = store::pec::recipients(c, pec_id).await?;
@@ -37,7 +41,7 @@ pub(crate) async fn certified(c: &mut Conn, pec_id: i64) -> Result<(PecMessage, 
                 }
             })
             .collect(),
-        reply_to: m.sender.clone(),
+        reply_to: m.reply_address().to_string(),
         subject: m.subject.clone(),
         receipt_kind: ReceiptKind::parse(&m.receipt_kind),
     };
@@ -64,7 +68,7 @@ impl Engine {
         let item = Item {
             blob: &blob,
             size: receipt.bytes.len(),
-            pec_kind: Some("accettazione"),
+            pec_kind: Some(Kind::Accettazione),
             identificativo: Some(c.identificativo.as_str()),
         };
         delivery::to_sender(&mut tx, &c.sender, &item, self.now_ms()).await?;
@@ -180,7 +184,7 @@ impl Engine {
         let item = Item {
             blob: &envelope_blob,
             size: envelope.len(),
-            pec_kind: Some("busta-trasporto"),
+            pec_kind: Some(Kind::BustaTrasporto),
             identificativo: Some(c.identificativo.as_str()),
         };
         let rcpts = vec![rcpt.to_string()];
@@ -189,7 +193,7 @@ impl Engine {
                 let r = Item {
                     blob: &receipt_blob,
                     size: receipt.bytes.len(),
-                    pec_kind: Some("avvenuta-consegna"),
+                    pec_kind: Some(Kind::AvvenutaConsegna),
                     identificativo: Some(c.identificativo.as_str()),
                 };
                 delivery::to_sender(&mut tx, &c.sender, &r, now).await?;
@@ -247,7 +251,7 @@ impl Engine {
         let item = Item {
             blob: &f.blob,
             size: f.size,
-            pec_kind: Some("errore-consegna"),
+            pec_kind: Some(Kind::ErroreConsegna),
             identificativo: Some(c.identificativo.as_str()),
         };
         delivery::to_sender(tx, &c.sender, &item, now).await?;

@@ -2,6 +2,7 @@
 //! providers (pec-rules.md 1.4): each fires at most once, and only while neither
 //! a presa in carico (12 h) nor the delivery receipt (24 h) has arrived.
 
+use pec::Kind;
 use store::jobs::Job;
 use store::log::Event;
 use store::pec::RecipientState;
@@ -34,9 +35,9 @@ impl Engine {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let (kind, event) = if hours == 12 {
-            ("preavviso-errore-consegna", Event::MancataConsegna12h)
+            (Kind::PreavvisoErroreConsegna, Event::MancataConsegna12h)
         } else {
-            ("errore-consegna", Event::MancataConsegna24h)
+            (Kind::ErroreConsegna, Event::MancataConsegna24h)
         };
         if hours != 12 {
             store::pec::advance(

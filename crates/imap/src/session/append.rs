@@ -32,7 +32,7 @@ impl<A: Auth> Session<A> {
         drop(c);
         let blob = self.store.blobs().put(&message).await?;
         let flags = flags_unique(flags);
-        let now = store::millis(chrono::Utc::now());
+        let now = self.config.clock.now_ms();
         let mut tx = self.store.begin().await?;
         let target = self.target(&mut tx, folder).await?;
         check_quota(&mailboxes::by_id(&mut tx, mailbox_id).await?, size)?;

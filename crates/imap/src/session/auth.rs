@@ -1,12 +1,12 @@
 //! LOGIN (RFC 3501 6.2.3) and AUTHENTICATE (RFC 3501 6.2.2) with PLAIN (RFC 4616, initial
 //! response per RFC 4959) and LOGIN (draft-murchison-sasl-login). Both only under TLS, which
-//! `Request::admit` has checked. The decision is the [`Auth`]'s; refusals carry RFC 5530 codes.
+//! `Request::admit` has checked. The decision is the [`Auth`]'s, read-only sessions included;
+//! refusals carry RFC 5530 codes.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use imap_types::auth::AuthenticateData;
 use imap_types::core::Tag;
-use store::mailboxes::{self, Status};
 
 use super::{End, MAX_AUTH_FAILURES, Session, Step, User};
 use crate::request::{Mechanism, Reply};
@@ -17,12 +17,11 @@ impl<A: Auth> Session<A> {
     pub(super) async fn login(&mut self, tag: &Tag<'_>, user: &str, password: &str) -> Step {
         match self.auth.login(user, password, self.peer.ip()).await {
             Ok(login) => {
-                let read_only = self.config.suspended_read_only && self.is_suspended(login.mailbox_id).await;
-                tracing::info!(peer = %self.peer, address = %login.address, read_only, "IMAP login");
+                tracing::info!(peer = %self.peer, address = %login.address, read_only = login.read_only, "IMAP login");
                 self.user = Some(User {
                     address: login.address,
                     mailbox_id: login.mailbox_id,
-                    read_only,
+                    read_only: login.read_only,
                 });
                 self.receiver.logged_in(self.config.max_literal);
                 // RFC 3501 6.2.3 suggests the new capabilities in the tagged OK.
@@ -42,21 +41,6 @@ impl<A: Auth> Session<A> {
                     }
                 };
                 self.auth_failed(tag, reply)
-            }
-        }
-    }
-
-    /// Whether the mailbox is suspended (then it may only read, if so configured).
-    async fn is_suspended(&self, mailbox_id: i64) -> bool {
-        let status = async {
-            let mut c = self.store.conn().await?;
-            mailboxes::by_id(&mut c, mailbox_id).await.map(|m| m.status)
-        };
-        match status.await {
-            Ok(status) => status == Status::Suspended,
-            Err(e) => {
-                tracing::warn!(mailbox_id, error = %e, "cannot read the mailbox status");
-                false
             }
         }
     }

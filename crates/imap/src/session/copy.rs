@@ -50,7 +50,7 @@ impl<A: Auth> Session<A> {
             }
         }
         let pairs = if remove {
-            changes::move_messages(&mut tx, source, &ids, target.id).await?
+            changes::move_messages(&mut tx, source, &ids, target.id, self.config.clock.now_ms()).await?
         } else {
             changes::copy(&mut tx, &ids, target.id).await?
         };

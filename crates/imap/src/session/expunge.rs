@@ -33,7 +33,7 @@ impl<A: Auth> Session<A> {
         };
         let folder_id = view.folder_id;
         let mut tx = self.store.begin().await?;
-        let removed = changes::expunge(&mut tx, folder_id, only.as_deref()).await?;
+        let removed = changes::expunge(&mut tx, folder_id, only.as_deref(), self.config.clock.now_ms()).await?;
         tx.commit().await.map_err(store::Error::from)?;
         if let Some(view) = self.selected.as_mut() {
             view.mark_expunged(&removed);
@@ -50,7 +50,7 @@ impl<A: Auth> Session<A> {
         };
         if !view.read_only && self.writable().is_ok() {
             let mut tx = self.store.begin().await?;
-            changes::expunge(&mut tx, view.folder_id, None).await?;
+            changes::expunge(&mut tx, view.folder_id, None, self.config.clock.now_ms()).await?;
             tx.commit().await.map_err(store::Error::from)?;
         }
         Ok(done("CLOSE completed"))

@@ -99,7 +99,7 @@ impl<A: Auth> Session<A> {
         self.writable()?;
         let name = folder_name(name)?;
         let mailbox_id = self.user()?.mailbox_id;
-        let now = store::millis(chrono::Utc::now());
+        let now = self.config.clock.now_ms();
         let mut tx = self.store.begin().await?;
         if messages::folder(&mut tx, mailbox_id, &name).await?.is_some() {
             return Err(Reply::no(Some(code("ALREADYEXISTS")), "Mailbox already exists").into());
@@ -128,7 +128,7 @@ impl<A: Auth> Session<A> {
         if name.eq_ignore_ascii_case("INBOX") || folder.special_use.is_some() {
             return Err(Reply::no(Some(code("CANNOT")), format!("{name} cannot be deleted")).into());
         }
-        changes::delete_folder(&mut tx, mailbox_id, &folder.name)
+        changes::delete_folder(&mut tx, mailbox_id, &folder.name, self.config.clock.now_ms())
             .await
             .map_err(refusal)?;
         tx.commit().await.map_err(store::Error::from)?;
@@ -143,7 +143,7 @@ impl<A: Auth> Session<A> {
             return Err(Reply::no(Some(code("CANNOT")), "INBOX cannot be renamed").into());
         }
         let mailbox_id = self.user()?.mailbox_id;
-        let now = store::millis(chrono::Utc::now());
+        let now = self.config.clock.now_ms();
         let mut tx = self.store.begin().await?;
         let folder = self.existing(&mut tx, &from).await?;
         if messages::folder(&mut tx, mailbox_id, &to).await?.is_some() {

@@ -53,7 +53,7 @@ const READ_CHUNK: usize = 16 * 1024;
 pub(crate) struct User {
     pub address: String,
     pub mailbox_id: i64,
-    /// A suspended mailbox with [`ServerConfig::suspended_read_only`].
+    /// [`crate::Login::read_only`]: the Auth lets this session only read.
     pub read_only: bool,
 }
 
@@ -452,7 +452,7 @@ impl<A: Auth> Session<A> {
         {
             return Err(Reply::no(
                 Some(code("CONTACTADMIN")),
-                format!("The mailbox {} is suspended: it can only be read", user.address),
+                format!("The mailbox {} can only be read", user.address),
             ));
         }
         Ok(())

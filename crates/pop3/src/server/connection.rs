@@ -187,9 +187,12 @@ impl<A: Auth> Connection<A> {
         let Some(inbox) = &self.inbox else {
             return Ok(());
         };
-        inbox.remove(ids).await.map_err(|e| {
-            tracing::error!(peer = %self.peer, error = %e, "POP3 deletions not committed");
-        })
+        inbox
+            .remove(ids, self.context.config.clock.now_ms())
+            .await
+            .map_err(|e| {
+                tracing::error!(peer = %self.peer, error = %e, "POP3 deletions not committed");
+            })
     }
 
     fn queue(&mut self, reply: &Reply) {

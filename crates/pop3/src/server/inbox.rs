@@ -54,13 +54,13 @@ impl Inbox {
         self.store.blobs().get(&message.blob).await.map(Some)
     }
 
-    /// Removes the messages `ids` in one transaction; those already gone are skipped.
-    pub(super) async fn remove(&self, ids: &[i64]) -> store::Result<()> {
+    /// Removes the messages `ids` in one transaction at `now`; those already gone are skipped.
+    pub(super) async fn remove(&self, ids: &[i64], now: i64) -> store::Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
         let mut tx = self.store.begin().await?;
-        changes::remove(&mut tx, self.folder_id, ids).await?;
+        changes::remove(&mut tx, self.folder_id, ids, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -27,6 +27,9 @@ pub struct ServerConfig {
     /// RFC 1939 3: the autologout timer, at least 10 minutes. On expiry the connection is
     /// closed without a response and without removing anything.
     pub idle_timeout: Duration,
+    /// "Now" for the blob references the deletions give back (the provider's clock:
+    /// nothing reads the system time directly).
+    pub clock: Arc<dyn store::Clock>,
 }
 
 impl ServerConfig {
@@ -37,6 +40,7 @@ impl ServerConfig {
             implicit_tls: false,
             hostname: hostname.into(),
             idle_timeout: Duration::from_secs(10 * 60),
+            clock: Arc::new(store::SystemClock),
         }
     }
 }

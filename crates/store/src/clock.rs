@@ -1,12 +1,26 @@
 //! Time, passed in wherever "now" matters (ARCHITECTURE: nothing reads the system
-//! time directly), so tests and `--now` run on a chosen clock.
+//! time directly), so tests and `--now` run on a chosen clock. It lives here, at the
+//! bottom of the layers, so the engine and the protocol front-ends share one clock.
 
+use std::fmt;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
+
+    /// [`Clock::now`] in the store's unit: milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64 {
+        crate::millis(self.now())
+    }
+}
+
+/// So that configurations holding an `Arc<dyn Clock>` can derive `Debug`.
+impl fmt::Debug for dyn Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
 }
 
 /// The system clock.
