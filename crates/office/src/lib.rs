@@ -16,8 +16,13 @@
 //!
 //! Time comes from the engine's clock ([`Office::now`]), never from the system.
 
+mod amounts;
+pub mod conventions;
+pub mod daily;
 pub mod error;
 pub mod mailboxes;
+pub mod payments;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
