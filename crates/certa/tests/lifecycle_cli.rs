@@ -677,7 +677,10 @@ fn a_second_payment_of_a_paid_order_fails_so_that_a_script_sees_the_refund_due()
     let json = pay("BON-3", true);
     assert_eq!(json.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!((v["outcome"].as_str(), v["paid_by"].as_str()), (Some("order already paid"), Some("BON-1")));
+    assert_eq!(
+        (v["outcome"].as_str(), v["paid_by"].as_str()),
+        (Some("order already paid"), Some("BON-1"))
+    );
     // A replay of the payment applied is no failure.
     assert!(pay("BON-1", true).status.success());
 }
@@ -706,9 +709,18 @@ fn a_statement_line_naming_a_cancelled_order_reports_it_cancelled() {
              12/03/2025;12/03/2025;7,93;EUR;RINNOVO PEC {order};ROSSI MARIO;CRO-C\n"
         ),
     );
-    let report = p.ok(&["payment", "import", csv.to_str().unwrap(), "--now", "2025-03-17T09:00:00+01:00"]);
+    let report = p.ok(&[
+        "payment",
+        "import",
+        csv.to_str().unwrap(),
+        "--now",
+        "2025-03-17T09:00:00+01:00",
+    ]);
     let line = report_line(&report, 2);
-    assert!(line.contains(&format!("cancelled {order}: it cannot be paid")), "{report}");
+    assert!(
+        line.contains(&format!("cancelled {order}: it cannot be paid")),
+        "{report}"
+    );
     assert!(!line.contains("unmatched"), "{report}");
     let v = p.json(&[
         "payment",

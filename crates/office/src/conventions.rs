@@ -150,7 +150,10 @@ pub async fn create(office: &Office, source: &str, replace: bool) -> Result<Conv
 pub async fn show(office: &Office, code: &str) -> Result<Stored> {
     let mut c = office.store().conn().await?;
     let conv = stored(&mut c, code, "code").await?;
-    let source = lc::convention(&mut c, code).await?.map(|s| s.source).unwrap_or_default();
+    let source = lc::convention(&mut c, code)
+        .await?
+        .map(|s| s.source)
+        .unwrap_or_default();
     Ok(Stored {
         source,
         convention: report(&conv),

@@ -13,13 +13,20 @@ use serde_json::json;
 fn a_convention_is_checked_whole_and_shown_with_prices_notices_expiry_and_payers() {
     let report = conventions::check(example(DCS)).unwrap();
     assert_eq!(report.code, DCS);
-    assert_eq!(report.cancellation_address.as_deref(), Some("gestione.servizi@pec.dcssrl.it"));
+    assert_eq!(
+        report.cancellation_address.as_deref(),
+        Some("gestione.servizi@pec.dcssrl.it")
+    );
     let payers: Vec<_> = report.payers.iter().map(|p| (p.payer, p.from, p.to)).collect();
     assert_eq!(payers[0].0, Payer::Order);
     assert_eq!(payers[1].0, Payer::Member);
     let yearly = &report.plans[0];
     assert_eq!(
-        (yearly.price.net.to_string(), yearly.price.vat.to_string(), yearly.price.gross.to_string()),
+        (
+            yearly.price.net.to_string(),
+            yearly.price.vat.to_string(),
+            yearly.price.gross.to_string()
+        ),
         ("6,50 €".to_string(), "22 %".to_string(), "7,93 €".to_string())
     );
     assert_eq!(yearly.renewal, RenewalMode::Tacit);
@@ -74,7 +81,10 @@ async fn an_unknown_code_is_not_found_and_the_known_ones_are_listed() {
         assert!(e.reason().contains("known: none"), "{e}");
         conventions::create(&office, example(POSTE), false).await.unwrap();
         let e = conventions::show(&office, "NOPE").await.unwrap_err();
-        assert_eq!(e.reason(), "unknown convention code \"NOPE\" (known: FNOMCEO-POSTE-2016)");
+        assert_eq!(
+            e.reason(),
+            "unknown convention code \"NOPE\" (known: FNOMCEO-POSTE-2016)"
+        );
     })
     .await;
 }

@@ -16,7 +16,11 @@ const MARIO: &str = "mario.rossi@pec.dcssrl.it";
 /// The notices in the mailbox (its messages that are not PEC).
 async fn notices(office: &office::Office) -> usize {
     let contents = office::mailboxes::show(office, MARIO).await.unwrap();
-    contents.messages.iter().filter(|m| m.message.pec_kind.is_none()).count()
+    contents
+        .messages
+        .iter()
+        .filter(|m| m.message.pec_kind.is_none())
+        .count()
 }
 
 #[tokio::test]
@@ -71,17 +75,30 @@ async fn a_simulation_of_the_stored_subscriptions_writes_nothing() {
             .take(3)
             .map(|e| e.at.format("%Y-%m-%d %H:%M %Z").to_string())
             .collect();
-        assert_eq!(last, ["2025-03-30 11:00 CEST", "2025-03-30 11:00 CEST", "2025-03-10 11:00 CET"]);
-        assert!(matches!(simulation.events.last().unwrap().action, Action::DeleteContents { .. }));
+        assert_eq!(
+            last,
+            ["2025-03-30 11:00 CEST", "2025-03-30 11:00 CEST", "2025-03-10 11:00 CET"]
+        );
+        assert!(matches!(
+            simulation.events.last().unwrap().action,
+            Action::DeleteContents { .. }
+        ));
         assert_eq!(simulation.events.len(), 9);
 
         let after = serde_json::to_value(subscriptions::show(&office, MARIO).await.unwrap()).unwrap();
         assert_eq!(after, before, "the subscription, its orders and log unchanged");
         assert_eq!(notices(&office).await, 0, "nothing delivered");
         let mut c = office.store().conn().await.unwrap();
-        assert!(store::lifecycle::done_between(&mut c, 0, i64::MAX).await.unwrap().is_empty());
+        assert!(
+            store::lifecycle::done_between(&mut c, 0, i64::MAX)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
-        let e = daily::simulate(&office, Some("x@pec.dcssrl.it"), from, to).await.unwrap_err();
+        let e = daily::simulate(&office, Some("x@pec.dcssrl.it"), from, to)
+            .await
+            .unwrap_err();
         assert_eq!(e.to_string(), "mailbox: x@pec.dcssrl.it has no subscription");
     })
     .await;
@@ -106,7 +123,10 @@ fn a_convention_text_is_simulated_without_a_provider() {
         .iter()
         .find(|e| matches!(e.action, Action::Suspend { .. }))
         .unwrap();
-    assert_eq!(suspension.at.format("%Y-%m-%d %H:%M %Z").to_string(), "2025-03-10 11:00 CET");
+    assert_eq!(
+        suspension.at.format("%Y-%m-%d %H:%M %Z").to_string(),
+        "2025-03-10 11:00 CET"
+    );
 
     let monthly = Trial {
         plan: "mensile",

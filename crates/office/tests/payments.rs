@@ -32,7 +32,9 @@ async fn a_renewal_order_paid_late_renews_from_the_old_expiry_once() {
         let order = subscriptions::renew(&office, MARIO, None).await.unwrap().order;
         // Paid five days after the expiry: the next one is a year after the old one.
         clock.set(rome(2025, 3, 15, 10, 30));
-        let paid = payments::record(&office, &payment(&order.id, 793, "BON-1")).await.unwrap();
+        let paid = payments::record(&office, &payment(&order.id, 793, "BON-1"))
+            .await
+            .unwrap();
         assert_eq!(
             serde_json::to_value(&paid).unwrap(),
             json!({
@@ -52,8 +54,15 @@ async fn a_renewal_order_paid_late_renews_from_the_old_expiry_once() {
         assert_eq!(shown.payments[0].payment_id, "BON-1");
         assert_eq!(shown.subscription.last_payment_at, Some(rome(2025, 3, 15, 10, 30)));
 
-        let replay = payments::record(&office, &payment(&order.id, 793, "BON-1")).await.unwrap();
-        assert_eq!(replay, PaymentReport::AlreadyApplied { payment_id: "BON-1".into() });
+        let replay = payments::record(&office, &payment(&order.id, 793, "BON-1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            replay,
+            PaymentReport::AlreadyApplied {
+                payment_id: "BON-1".into()
+            }
+        );
         assert_eq!(subscriptions::show(&office, MARIO).await.unwrap().expiry, shown.expiry);
     })
     .await;
@@ -64,10 +73,14 @@ async fn another_payment_of_a_paid_order_is_not_applied_and_a_refund_is_due() {
     common::on_both(rome(2025, 2, 1, 10, 0), |office| async move {
         subscribed(&office, MARIO, rome(2024, 3, 10, 9, 30)).await;
         let order = subscriptions::renew(&office, MARIO, None).await.unwrap().order;
-        payments::record(&office, &payment(&order.id, 793, "BON-1")).await.unwrap();
+        payments::record(&office, &payment(&order.id, 793, "BON-1"))
+            .await
+            .unwrap();
         let paid = subscriptions::show(&office, MARIO).await.unwrap();
 
-        let twice = payments::record(&office, &payment(&order.id, 793, "BON-2")).await.unwrap();
+        let twice = payments::record(&office, &payment(&order.id, 793, "BON-2"))
+            .await
+            .unwrap();
         assert!(twice.refund_due());
         assert_eq!(
             serde_json::to_value(&twice).unwrap(),
@@ -98,11 +111,18 @@ async fn a_payment_is_refused_before_anything_is_written() {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::NotFound { field: "order_id", .. }), "{e:?}");
-        assert_eq!(e.reason(), "no order CRT-2025-999999: check the order ID (CRT-YYYY-NNNNNN)");
-        let e = payments::record(&office, &payment(&order.id, 650, "BON-1")).await.unwrap_err();
+        assert_eq!(
+            e.reason(),
+            "no order CRT-2025-999999: check the order ID (CRT-YYYY-NNNNNN)"
+        );
+        let e = payments::record(&office, &payment(&order.id, 650, "BON-1"))
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Invalid { field: "amount", .. }), "{e:?}");
         assert!(e.reason().starts_with("amount 6,50 € does not match order"), "{e}");
-        let e = payments::record(&office, &payment(&order.id, 793, "  ")).await.unwrap_err();
+        let e = payments::record(&office, &payment(&order.id, 793, "  "))
+            .await
+            .unwrap_err();
         assert_eq!(e.field(), Some("payment_id"));
         let after = serde_json::to_value(subscriptions::show(&office, MARIO).await.unwrap()).unwrap();
         assert_eq!(after, before, "nothing recorded");
@@ -110,7 +130,9 @@ async fn a_payment_is_refused_before_anything_is_written() {
         subscriptions::cancel(&office, MARIO, rome(2025, 2, 1, 9, 0), "operatore")
             .await
             .unwrap();
-        let e = payments::record(&office, &payment(&order.id, 793, "BON-1")).await.unwrap_err();
+        let e = payments::record(&office, &payment(&order.id, 793, "BON-1"))
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Refused { field: None, .. }), "{e:?}");
         assert!(e.reason().contains("was cancelled: it cannot be paid"), "{e}");
     })
@@ -168,7 +190,10 @@ async fn a_bank_statement_pays_the_matched_line_and_names_the_cancelled_order() 
             ]
         );
         assert!(dry.applied.is_empty());
-        assert_eq!(subscriptions::show(&office, MARIO).await.unwrap().expiry.to_string(), "2025-03-10");
+        assert_eq!(
+            subscriptions::show(&office, MARIO).await.unwrap().expiry.to_string(),
+            "2025-03-10"
+        );
 
         s.dry_run = false;
         let import = payments::import(&office, &s).await.unwrap();

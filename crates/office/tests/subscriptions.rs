@@ -34,7 +34,14 @@ async fn each_refused_subscription_names_its_field_and_writes_nothing() {
                 Some("tax_id"),
                 "the check character is wrong",
             ),
-            (NewSubscription { name: " ", ..base.clone() }, Some("name"), "empty"),
+            (
+                NewSubscription {
+                    name: " ",
+                    ..base.clone()
+                },
+                Some("name"),
+                "empty",
+            ),
             (
                 NewSubscription {
                     billing_address: "",
@@ -118,7 +125,16 @@ async fn each_refused_subscription_names_its_field_and_writes_nothing() {
         }
         // The window that ended is a refusal the list price turns into an activation.
         let e = subscriptions::create(&office, &poste).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("list_price"), .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("list_price"),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         mailbox(&office, "anna@al.omceo.it").await;
         let at_list_price = NewSubscription {
             pricing: Pricing::ListPrice,
@@ -178,13 +194,18 @@ async fn the_renewal_order_of_an_expiry_is_created_once() {
         assert!(first.renewal_url.contains("CRT-2025-000001"), "{}", first.renewal_url);
         assert!(!first.payment_methods.is_empty());
         let json = serde_json::to_value(&first).unwrap();
-        assert_eq!((json["id"].as_str(), json["mailbox"].as_str()), (Some("CRT-2025-000001"), Some(MARIO)));
+        assert_eq!(
+            (json["id"].as_str(), json["mailbox"].as_str()),
+            (Some("CRT-2025-000001"), Some(MARIO))
+        );
         assert_eq!(json["amount_cents"], 793);
 
         let again = subscriptions::renew(&office, MARIO, None).await.unwrap();
         assert_eq!(again.order.id, first.order.id);
         // Another plan for the same expiry: the order exists already.
-        let e = subscriptions::renew(&office, MARIO, Some("biennale")).await.unwrap_err();
+        let e = subscriptions::renew(&office, MARIO, Some("biennale"))
+            .await
+            .unwrap_err();
         assert!(e.reason().contains("exists already for plan annuale"), "{e}");
         let e = subscriptions::renew(&office, MARIO, Some("mensile")).await.unwrap_err();
         assert!(e.reason().contains("has no plan \"mensile\""), "{e}");
@@ -198,9 +219,16 @@ async fn a_cancellation_keeps_its_first_legal_time_and_stops_renewal() {
         subscribed(&office, MARIO, rome(2024, 3, 10, 9, 30)).await;
         let order = subscriptions::renew(&office, MARIO, None).await.unwrap().order;
         let legal = rome(2025, 2, 1, 10, 15);
-        let cancelled = subscriptions::cancel(&office, MARIO, legal, "raccomandata A/R").await.unwrap();
-        assert_eq!((cancelled.cancelled_at, cancelled.expiry.to_string()), (legal, "2025-03-10".into()));
-        let later = subscriptions::cancel(&office, MARIO, rome(2025, 2, 2, 9, 0), "operatore").await.unwrap();
+        let cancelled = subscriptions::cancel(&office, MARIO, legal, "raccomandata A/R")
+            .await
+            .unwrap();
+        assert_eq!(
+            (cancelled.cancelled_at, cancelled.expiry.to_string()),
+            (legal, "2025-03-10".into())
+        );
+        let later = subscriptions::cancel(&office, MARIO, rome(2025, 2, 2, 9, 0), "operatore")
+            .await
+            .unwrap();
         assert_eq!(later.cancelled_at, legal);
 
         let shown = subscriptions::show(&office, MARIO).await.unwrap();

@@ -194,10 +194,12 @@ async fn import(a: ImportArgs) -> Result<ExitCode> {
         dry_run: a.dry_run,
     };
     let office = a.data.office_at(a.now.map(|t| t.with_timezone(&Utc))).await?;
-    let import = payments::import(&office, &statement).await.map_err(|e| match e.field() {
-        Some("statement") => anyhow::anyhow!("{name} cannot be imported: {}", e.reason()),
-        _ => anyhow::Error::new(e),
-    })?;
+    let import = payments::import(&office, &statement)
+        .await
+        .map_err(|e| match e.field() {
+            Some("statement") => anyhow::anyhow!("{name} cannot be imported: {}", e.reason()),
+            _ => anyhow::Error::new(e),
+        })?;
     office.close().await;
     if a.json {
         print_json(&import)?;

@@ -100,10 +100,7 @@ pub struct CreateArgs {
     data: DataArgs,
 }
 
-const NAMES: &[(&str, &str)] = &[
-    ("address", "ADDRESS"),
-    ("at", "--at (the convention's offer window)"),
-];
+const NAMES: &[(&str, &str)] = &[("address", "ADDRESS"), ("at", "--at (the convention's offer window)")];
 
 fn utc(t: Option<DateTime<FixedOffset>>) -> Option<DateTime<Utc>> {
     t.map(|t| t.with_timezone(&Utc))

@@ -73,7 +73,7 @@ pub async fn office_on(dir: &Path, database: Option<&str>, clock: Arc<Stopped>) 
     )
     .unwrap();
     let store = Store::open(database, dir).await.unwrap();
-    store::mailboxes::add_domain(&mut *store.conn().await.unwrap(), DOMAIN, store::millis(now))
+    store::mailboxes::add_domain(&mut store.conn().await.unwrap(), DOMAIN, store::millis(now))
         .await
         .unwrap();
     let engine = Engine::new(

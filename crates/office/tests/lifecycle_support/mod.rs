@@ -32,7 +32,10 @@ pub fn example(code: &str) -> &'static str {
 
 /// Local time in Europe/Rome.
 pub fn rome(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Rome.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap().with_timezone(&Utc)
+    Rome.with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// Stores the example convention `code` and hosts its domains.
