@@ -51,7 +51,7 @@ enum Command {
     Queue(cmd::queue::Args),
     /// Conventions between Orders and providers: check a file, store, show, list.
     #[command(subcommand)]
-    Convention(cmd::convention::ConventionCommand),
+    Convention(cmd::convention::Command),
     /// Mailboxes under a convention: subscribe, show, list, renewal orders, cancellation.
     #[command(subcommand)]
     Subscription(cmd::subscription::Command),
@@ -60,7 +60,7 @@ enum Command {
     Payment(cmd::payment::Command),
     /// The daily machine: run it at an instant, simulate it over dates, benchmark it.
     #[command(subcommand)]
-    Lifecycle(cmd::convention::LifecycleCommand),
+    Lifecycle(cmd::lifecycle::Command),
     /// The Orders whose registries this installation keeps.
     #[command(subcommand)]
     Order(cmd::order::Command),
@@ -109,10 +109,10 @@ fn main() -> ExitCode {
         Command::Mailbox(command) => block_on(cmd::mailbox::run(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
         Command::Queue(args) => block_on(cmd::queue::run(args)),
-        Command::Convention(command) => block_on(cmd::convention::convention(command)),
+        Command::Convention(command) => block_on(cmd::convention::run(command)),
         Command::Subscription(command) => block_on(cmd::subscription::run(command)),
         Command::Payment(command) => block_on(cmd::payment::run(command)),
-        Command::Lifecycle(command) => block_on(cmd::convention::lifecycle(command)),
+        Command::Lifecycle(command) => block_on(cmd::lifecycle::run(command)),
         Command::Order(command) => block_on(cmd::order::run(command)),
         Command::Member(command) => block_on(cmd::member::run(command)),
         Command::Compliance(command) => block_on(cmd::compliance::run(command)),

@@ -32,17 +32,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{DateTime, Utc};
 use engine::Engine;
-use engine::lifecycle::PaymentOutcome;
 use hmac::{Hmac, KeyInit, Mac};
 use lifecycle::money::Money;
+use office::Office;
+use office::payments::{self, Payment, PaymentReport};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use smtp::server::CancellationToken;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
-
-use crate::cmd::payment::{Refusal, check_order, outcome_json};
 
 pub const PATH: &str = "/payments/webhook";
 pub const SIGNATURE_HEADER: &str = "x-certa-signature";
@@ -51,7 +50,7 @@ pub const SIGNATURE_HEADER: &str = "x-certa-signature";
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct State {
-    engine: Arc<Engine>,
+    office: Office,
     secret: Vec<u8>,
 }
 
@@ -65,7 +64,10 @@ pub async fn spawn(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let tcp = TcpListener::bind(addr).await?;
     let local = tcp.local_addr()?;
-    let state = Arc::new(State { engine, secret });
+    let state = Arc::new(State {
+        office: Office::new(engine),
+        secret,
+    });
     let app = Router::new().route(
         PATH,
         post(move |headers: HeaderMap, body: Bytes| {
@@ -182,42 +184,44 @@ async fn handle(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
         Ok(n) => n,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    let engine = &state.engine;
-    match check_order(engine.store(), &n.order_id, n.amount.cents).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(refusal @ Refusal::UnknownOrder(_))) => return error(StatusCode::NOT_FOUND, refusal.to_string()),
-        Ok(Err(refusal @ Refusal::AmountMismatch { .. })) => {
-            return error(StatusCode::UNPROCESSABLE_ENTITY, refusal.to_string());
-        }
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
-    }
-    let now = store::instant(engine.now_ms());
-    let payment = store::lifecycle::NewPayment {
-        payment_id: &n.payment_id,
+    let payment = Payment {
         order_id: &n.order_id,
+        amount: n.amount,
+        payment_id: &n.payment_id,
+        paid_at: n.paid_at,
         source: "webhook",
-        amount_cents: n.amount.cents,
-        paid_at: store::millis(n.paid_at.unwrap_or(now)),
         detail: n.method.as_deref(),
     };
-    match engine.apply_payment(&payment, now).await {
-        Ok(outcome) => {
-            if let PaymentOutcome::Renewed { order, new_expiry, .. } = &outcome {
-                tracing::info!(target: "lifecycle", order = %order.id, mailbox = %order.mailbox, %new_expiry, "paid through the webhook");
+    match payments::record(&state.office, &payment).await {
+        Ok(report) => {
+            if let PaymentReport::Renewed {
+                order_id,
+                mailbox,
+                new_expiry,
+                ..
+            } = &report
+            {
+                tracing::info!(target: "lifecycle", order = %order_id, %mailbox, %new_expiry, "paid through the webhook");
             }
-            answer(StatusCode::OK, outcome_json(&outcome, &n.payment_id))
+            answer(StatusCode::OK, serde_json::to_value(&report).unwrap_or_default())
         }
-        Err(engine::Error::Store(store::Error::NotFound { what, key })) => {
-            error(StatusCode::NOT_FOUND, format!("{what} not found: {key}"))
-        }
-        Err(engine::Error::Store(store::Error::Invalid(m))) | Err(engine::Error::Invalid(m)) => {
-            error(StatusCode::CONFLICT, m)
-        }
-        Err(e) => {
-            tracing::error!(target: "lifecycle", "payment webhook: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-        }
+        Err(e) => refused(e),
     }
+}
+
+/// An office error as the webhook's answer: the request's faults by kind, with
+/// the reason alone; the store's failures as 500, for the provider to retry.
+fn refused(e: office::Error) -> Response {
+    let status = match e {
+        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        office::Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        office::Error::Refused { .. } => StatusCode::CONFLICT,
+        _ => {
+            tracing::error!(target: "lifecycle", "payment webhook: {e}");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        }
+    };
+    error(status, e.reason())
 }
 
 /// TCP connections after their TLS handshake, each done in a task of its own so a

@@ -647,6 +647,94 @@ fn an_operator_payment_is_refused_applied_and_then_already_applied() {
     assert_eq!(after, before, "nothing changed by the repeats");
 }
 
+/// Issue 11: a second payment of a paid order is not applied, and a script sees it
+/// in the exit code, with the text on standard error or the JSON on standard output.
+#[test]
+fn a_second_payment_of_a_paid_order_fails_so_that_a_script_sees_the_refund_due() {
+    let p = Provider::new();
+    p.convention(DCS);
+    let address = format!("mario@{DOMAIN}");
+    p.subscribe(&address, "2024-03-10T09:00:00+01:00");
+    let order = p.order(&address, "2025-02-01T10:00:00+01:00");
+    let pay = |id: &str, json: bool| {
+        let mut args = vec!["payment", "record", &order, "--amount", "7.93", "--payment-id", id];
+        if json {
+            args.push("--json");
+        }
+        p.certa(&args)
+    };
+    assert!(pay("BON-1", false).status.success());
+    let text = pay("BON-2", false);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(text.stdout.is_empty(), "{}", String::from_utf8_lossy(&text.stdout));
+    let err = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        err.contains(&format!(
+            "certa: order {order} was already paid by payment BON-1: payment BON-2 not applied (refund it)"
+        )),
+        "{err}"
+    );
+    let json = pay("BON-3", true);
+    assert_eq!(json.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (v["outcome"].as_str(), v["paid_by"].as_str()),
+        (Some("order already paid"), Some("BON-1"))
+    );
+    // A replay of the payment applied is no failure.
+    assert!(pay("BON-1", true).status.success());
+}
+
+/// Issue 11: a transfer naming a cancelled order says so, instead of "no order ID".
+#[test]
+fn a_statement_line_naming_a_cancelled_order_reports_it_cancelled() {
+    let p = Provider::new();
+    p.convention(DCS);
+    let address = format!("mario@{DOMAIN}");
+    p.subscribe(&address, "2024-03-10T09:00:00+01:00");
+    let order = p.order(&address, "2025-02-01T10:00:00+01:00");
+    p.ok(&[
+        "subscription",
+        "cancel",
+        &address,
+        "--legal-time",
+        "2025-02-02T10:00:00+01:00",
+        "--now",
+        "2025-02-02T10:05:00+01:00",
+    ]);
+    let csv = p.file(
+        "estratto.csv",
+        &format!(
+            "Data contabile;Data valuta;Importo;Divisa;Causale;Ordinante;Id operazione\n\
+             12/03/2025;12/03/2025;7,93;EUR;RINNOVO PEC {order};ROSSI MARIO;CRO-C\n"
+        ),
+    );
+    let report = p.ok(&[
+        "payment",
+        "import",
+        csv.to_str().unwrap(),
+        "--now",
+        "2025-03-17T09:00:00+01:00",
+    ]);
+    let line = report_line(&report, 2);
+    assert!(
+        line.contains(&format!("cancelled {order}: it cannot be paid")),
+        "{report}"
+    );
+    assert!(!line.contains("unmatched"), "{report}");
+    let v = p.json(&[
+        "payment",
+        "import",
+        csv.to_str().unwrap(),
+        "--now",
+        "2025-03-17T09:00:00+01:00",
+        "--json",
+    ]);
+    assert_eq!(v["lines"][0]["outcome"], "cancelled", "{v}");
+    assert_eq!(v["lines"][0]["order_id"], order.as_str(), "{v}");
+    assert_eq!(v["applied"], serde_json::json!([]));
+}
+
 #[test]
 fn lifecycle_run_delivers_each_notice_once_and_suspends_at_eleven() {
     let p = Provider::new();

@@ -410,7 +410,10 @@ async fn aruba_three_year_plan_paid_early_renews_from_the_old_expiry() {
 
     let at = rome(2026, 11, 2, 10, 0);
     bed.set_clock(at);
-    let order = bed.engine.renewal_order(mbox, None, at).await.unwrap();
+    let order = office::subscriptions::renew(&bed.office(), mbox, None)
+        .await
+        .unwrap()
+        .order;
     assert_eq!(
         (order.id.as_str(), order.amount_cents, order.renews_expiry.as_str()),
         ("CRT-2026-000001", 488, "2027-01-31")
@@ -826,13 +829,13 @@ async fn each_notice_and_transition_once_on_postgres() {
 /// and a second run at the same instant finds nothing to do.
 #[tokio::test]
 async fn the_lifecycle_bench_runs_on_a_small_store() {
-    let args = certa::cmd::lifecycle_bench::LifecycleBenchArgs {
+    let args = certa::cmd::lifecycle::BenchArgs {
         subscriptions: 600,
         runs: 2,
         database: None,
         day: date(2026, 6, 15),
         keep: false,
     };
-    let code = certa::cmd::lifecycle_bench::run(args).await.unwrap();
+    let code = certa::cmd::lifecycle::bench(args).await.unwrap();
     assert_eq!(code, std::process::ExitCode::SUCCESS);
 }

@@ -32,7 +32,7 @@ fn open_orders() -> Vec<OpenOrder> {
 }
 
 fn run(lines: &[Parsed], applied: &HashSet<String>, paid: &HashSet<String>) -> Vec<ReportLine> {
-    match_lines(lines, &open_orders(), applied, paid)
+    match_lines(lines, &open_orders(), applied, paid, &HashSet::new())
 }
 
 fn first_run(lines: &[Parsed]) -> Vec<ReportLine> {
@@ -456,7 +456,13 @@ fn mutated(base: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
 
 fn import_does_not_panic(lines: Result<Vec<Parsed>, BankError>) {
     if let Ok(lines) = lines {
-        let report = match_lines(&lines, &open_orders(), &HashSet::new(), &HashSet::new());
+        let report = match_lines(
+            &lines,
+            &open_orders(),
+            &HashSet::new(),
+            &HashSet::new(),
+            &HashSet::new(),
+        );
         let _ = render_report(&report);
     }
 }

@@ -16,10 +16,15 @@
 //!
 //! Time comes from the engine's clock ([`Office::now`]), never from the system.
 
+mod amounts;
 pub mod archive;
+pub mod conventions;
+pub mod daily;
 pub mod error;
 pub mod journal;
 pub mod mailboxes;
+pub mod payments;
+pub mod subscriptions;
 
 use std::sync::Arc;
 

@@ -2,4 +2,5 @@
 //! registry bench`: drivers that time the office and the servers; their commands
 //! in `cmd/` only parse arguments and print.
 
+pub mod lifecycle;
 pub mod throughput;

@@ -16,7 +16,7 @@ pub mod index;
 pub mod init;
 pub mod inspect;
 pub mod keys;
-pub mod lifecycle_bench;
+pub mod lifecycle;
 pub mod log;
 pub mod mailbox;
 pub mod member;

@@ -226,14 +226,30 @@ impl Bed {
         tx.commit().await.unwrap();
     }
 
+    /// The provider's office, on the bed's clock.
+    pub fn office(&self) -> office::Office {
+        office::Office::new(self.engine.clone())
+    }
+
     /// A mailbox with a subscription of `plan` under `code`, activated at `at`.
     pub async fn activate(&self, code: &str, plan: &str, address: &str, at: DateTime<Utc>) -> StoredSubscription {
         self.set_clock(at);
         self.add_mailbox(address).await;
-        self.engine
-            .activate_subscription(code, plan, address, holder(), Pricing::Convention, at)
-            .await
-            .unwrap()
+        let h = holder();
+        let new = office::subscriptions::NewSubscription {
+            address,
+            convention: code,
+            plan,
+            tax_id: h.tax_id.as_str(),
+            name: &h.name,
+            billing_address: &h.billing_address,
+            email: h.reference_email.as_deref(),
+            pricing: Pricing::Convention,
+            at: Some(at),
+        };
+        office::subscriptions::create(&self.office(), &new).await.unwrap();
+        let mut c = self.store().conn().await.unwrap();
+        lc::subscription(&mut c, address).await.unwrap().unwrap()
     }
 
     /// One run of the daily machine at `at`; it must not fail on anything.

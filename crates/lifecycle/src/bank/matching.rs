@@ -42,6 +42,8 @@ pub enum Outcome {
     Duplicate { order: Option<String>, payment_id: String },
     /// Names an order that is already paid (by an earlier import, or an earlier line of this file).
     AlreadyPaid { order: String },
+    /// Names an order that was cancelled (a cancellation, a closure): it cannot be paid.
+    Cancelled { order: String },
     /// Cannot pay an order: a debit, a zero amount, another currency, an entry not booked.
     Ignored(String),
     /// The parser could not read the line.
@@ -58,6 +60,7 @@ impl Outcome {
             Outcome::Ambiguous { .. } => "ambiguous",
             Outcome::Duplicate { .. } => "duplicate",
             Outcome::AlreadyPaid { .. } => "already paid",
+            Outcome::Cancelled { .. } => "cancelled",
             Outcome::Ignored(_) => "ignored",
             Outcome::Malformed(_) => "malformed",
         }
@@ -103,18 +106,27 @@ pub fn payment_id(line: &StatementLine) -> String {
 /// Gives every line its [`Outcome`], following the rules of the module doc.
 ///
 /// `already_applied`: payment ids recorded before (so running the import twice
-/// changes nothing); `paid_orders`: orders already paid by any means.
+/// changes nothing); `paid_orders`: orders already paid by any means;
+/// `cancelled_orders`: orders cancelled, which no payment can pay.
 pub fn match_lines(
     lines: &[Parsed],
     open: &[OpenOrder],
     already_applied: &HashSet<String>,
     paid_orders: &HashSet<String>,
+    cancelled_orders: &HashSet<String>,
 ) -> Vec<ReportLine> {
     let index = OrderIndex::new(
         open.iter()
             .map(|o| o.id.as_str())
-            .chain(paid_orders.iter().map(String::as_str)),
+            .chain(paid_orders.iter().map(String::as_str))
+            .chain(cancelled_orders.iter().map(String::as_str)),
     );
+    let known = Known {
+        open,
+        already_applied,
+        paid_orders,
+        cancelled_orders,
+    };
     let mut state = RunState {
         seen_ids: HashSet::new(),
         paid_now: HashSet::new(),
@@ -136,7 +148,7 @@ pub fn match_lines(
                     Some(reason) => (None, Outcome::Ignored(reason)),
                     None => {
                         let id = payment_id(l);
-                        let outcome = decide(l, &id, &index, open, already_applied, paid_orders, &mut state);
+                        let outcome = decide(l, &id, &index, &known, &mut state);
                         (Some(id), outcome)
                     }
                 };
@@ -152,6 +164,14 @@ pub fn match_lines(
             }
         })
         .collect()
+}
+
+/// The orders and payments on record before the import.
+struct Known<'a> {
+    open: &'a [OpenOrder],
+    already_applied: &'a HashSet<String>,
+    paid_orders: &'a HashSet<String>,
+    cancelled_orders: &'a HashSet<String>,
 }
 
 /// What the lines before the current one did.
@@ -177,19 +197,11 @@ fn ignore_reason(l: &StatementLine) -> Option<String> {
     }
 }
 
-fn decide(
-    l: &StatementLine,
-    id: &str,
-    index: &OrderIndex,
-    open: &[OpenOrder],
-    already_applied: &HashSet<String>,
-    paid_orders: &HashSet<String>,
-    state: &mut RunState,
-) -> Outcome {
+fn decide(l: &StatementLine, id: &str, index: &OrderIndex, known: &Known<'_>, state: &mut RunState) -> Outcome {
     // lifecycle.md: the order ID is "to be written in the bank transfer's reference".
     let mut orders = index.find(&l.reference);
     let first_time = state.seen_ids.insert(id.to_string());
-    if already_applied.contains(id) || !first_time {
+    if known.already_applied.contains(id) || !first_time {
         let order = if orders.len() == 1 { orders.pop() } else { None };
         return Outcome::Duplicate {
             order,
@@ -201,11 +213,14 @@ fn decide(
         1 => {
             let order = orders.remove(0);
             // Paid already, perhaps by card or PayPal, "registrato subito".
-            if paid_orders.contains(&order) || state.paid_now.contains(&order) {
+            if known.paid_orders.contains(&order) || state.paid_now.contains(&order) {
                 return Outcome::AlreadyPaid { order };
             }
-            // The index holds only open and paid orders, and paid ones returned above.
-            let expected = open.iter().find(|o| o.id == order).map_or(0, |o| o.amount_cents);
+            if known.cancelled_orders.contains(&order) {
+                return Outcome::Cancelled { order };
+            }
+            // The index holds open, paid and cancelled orders; the others returned above.
+            let expected = known.open.iter().find(|o| o.id == order).map_or(0, |o| o.amount_cents);
             // The "IMPORTO da versare", to the cent: anything else is an operator's call.
             if expected == l.amount_cents {
                 state.paid_now.insert(order.clone());
@@ -275,7 +290,7 @@ mod tests {
     }
 
     fn outcomes(lines: &[Parsed], applied: &HashSet<String>, paid: &HashSet<String>) -> Vec<Outcome> {
-        match_lines(lines, &open(), applied, paid)
+        match_lines(lines, &open(), applied, paid, &HashSet::new())
             .into_iter()
             .map(|r| r.outcome)
             .collect()
@@ -367,6 +382,31 @@ mod tests {
     }
 
     #[test]
+    fn an_order_cancelled_is_named_as_cancelled_not_unmatched() {
+        let cancelled: HashSet<String> = ["CRT-2025-000099".to_string()].into();
+        let lines = [
+            line(1, 793, "RINNOVO PEC CRT 2025 000099", Some("K1")),
+            line(2, 793, "CRT-2025-000099 CRT-2025-000123", Some("K2")),
+        ];
+        let got: Vec<Outcome> = match_lines(&lines, &open(), &HashSet::new(), &HashSet::new(), &cancelled)
+            .into_iter()
+            .map(|r| r.outcome)
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Outcome::Cancelled {
+                    order: "CRT-2025-000099".into()
+                },
+                Outcome::Ambiguous {
+                    orders: vec!["CRT-2025-000099".into(), "CRT-2025-000123".into()]
+                },
+            ]
+        );
+        assert_eq!(got[0].kind(), "cancelled");
+    }
+
+    #[test]
     fn ignored_lines_have_no_payment_id() {
         let mut usd = line(2, 793, "CRT-2025-000123", Some("U"));
         if let Parsed::Line(l) = &mut usd {
@@ -382,7 +422,7 @@ mod tests {
             line(3, 0, "", Some("Z")),
             pending,
         ];
-        let report = match_lines(&lines, &open(), &HashSet::new(), &HashSet::new());
+        let report = match_lines(&lines, &open(), &HashSet::new(), &HashSet::new(), &HashSet::new());
         assert!(
             report
                 .iter()

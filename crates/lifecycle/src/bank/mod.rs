@@ -36,18 +36,22 @@
 //!    amount, reference and payer (a member paying twice by mistake on the same
 //!    day) hash alike, so the second one is reported as a Duplicate; the
 //!    operator checks the statement and refunds or applies it by hand.
-//! 4. The order IDs in the reference are looked for among the open orders and
-//!    `paid_orders`, case-insensitively and tolerating the separators banks
-//!    drop or add (`CRT2025000123`, `crt-2025-000123`, `CRT 2025 000123` and
-//!    `CRT/2025/000123` all name `CRT-2025-000123`, also when a camt reference
-//!    is split over two `Ustrd` lines); an ID never matches part of a longer
-//!    alphanumeric run (`CRT-2025-0001234` does not name `CRT-2025-000123`).
+//! 4. The order IDs in the reference are looked for among the open orders,
+//!    `paid_orders` and `cancelled_orders`, case-insensitively and tolerating
+//!    the separators banks drop or add (`CRT2025000123`, `crt-2025-000123`,
+//!    `CRT 2025 000123` and `CRT/2025/000123` all name `CRT-2025-000123`, also
+//!    when a camt reference is split over two `Ustrd` lines); an ID never
+//!    matches part of a longer alphanumeric run (`CRT-2025-0001234` does not
+//!    name `CRT-2025-000123`).
 //!    - no order found: **Unmatched** (the operator assigns it);
 //!    - several distinct orders: **Ambiguous** (one transfer for two renewals,
 //!      or a typo: the operator splits or assigns it);
 //!    - one order already paid (in `paid_orders`, or matched by an earlier line
 //!      of the same file with another payment id): **AlreadyPaid** (the member
 //!      paid twice: the operator refunds);
+//!    - one order cancelled (in `cancelled_orders`: the subscription was
+//!      cancelled or closed): **Cancelled** (it cannot be paid: the operator
+//!      refunds or assigns it);
 //!    - one open order and the amount equal to the cent: **Matched**;
 //!    - one open order and another amount: **AmountMismatch**, never applied
 //!      automatically (a partial payment or a missing VAT: the operator decides).

@@ -67,6 +67,7 @@ fn describe(outcome: &Outcome) -> String {
             payment_id,
         } => format!("duplicate ({payment_id})"),
         Outcome::AlreadyPaid { order } => format!("already paid {order}"),
+        Outcome::Cancelled { order } => format!("cancelled {order}: it cannot be paid"),
         Outcome::Ignored(why) => format!("ignored: {why}"),
         Outcome::Malformed(why) => format!("malformed: {why}"),
     }

@@ -24,6 +24,12 @@ pub const DOMAIN: &str = "pec.office.test";
 /// A clock stopped at one instant, moved by hand.
 pub struct Stopped(pub std::sync::Mutex<DateTime<Utc>>);
 
+impl Stopped {
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
 impl Clock for Stopped {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap()
@@ -42,6 +48,12 @@ impl Transport for Offline {
 
 /// A provider of `DOMAIN` in `dir` on `database` (None: SQLite in `dir`), its clock at `now`.
 pub async fn office(dir: &Path, database: Option<&str>, now: DateTime<Utc>) -> Office {
+    office_on(dir, database, Arc::new(Stopped(std::sync::Mutex::new(now)))).await
+}
+
+/// The same on a clock the test moves.
+pub async fn office_on(dir: &Path, database: Option<&str>, clock: Arc<Stopped>) -> Office {
+    let now = clock.now();
     std::fs::create_dir_all(dir).unwrap();
     let pki = pec::smime::dev_pki(DOMAIN, "Office Test S.p.A.", &["localhost"], now).unwrap();
     std::fs::write(dir.join("signer.pem"), &pki.signer_cert_pem).unwrap();
@@ -61,7 +73,7 @@ pub async fn office(dir: &Path, database: Option<&str>, now: DateTime<Utc>) -> O
     )
     .unwrap();
     let store = Store::open(database, dir).await.unwrap();
-    store::mailboxes::add_domain(&mut *store.conn().await.unwrap(), DOMAIN, store::millis(now))
+    store::mailboxes::add_domain(&mut store.conn().await.unwrap(), DOMAIN, store::millis(now))
         .await
         .unwrap();
     let engine = Engine::new(
@@ -69,7 +81,7 @@ pub async fn office(dir: &Path, database: Option<&str>, now: DateTime<Utc>) -> O
         pec::Gestore::new("Office Test S.p.A.", DOMAIN, signer),
         index,
         engine::Config::default(),
-        Arc::new(Stopped(std::sync::Mutex::new(now))),
+        clock,
         Arc::new(Offline),
     );
     Office::new(Arc::new(engine))
@@ -125,6 +137,26 @@ where
     let (url, name) = fresh_postgres().await;
     let pg = office(&dir.path().join("pg"), Some(&url), now).await;
     case(pg.clone()).await;
+    pg.close().await;
+    drop_postgres(&name).await;
+}
+
+/// As [`on_both`], with the clock the test moves (the daily machine at chosen instants).
+pub async fn on_both_clocked<F, Fut>(now: DateTime<Utc>, case: F)
+where
+    F: Fn(Office, Arc<Stopped>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(Stopped(std::sync::Mutex::new(now)));
+    let sqlite = office_on(&dir.path().join("sqlite"), None, clock.clone()).await;
+    case(sqlite.clone(), clock).await;
+    sqlite.close().await;
+
+    let (url, name) = fresh_postgres().await;
+    let clock = Arc::new(Stopped(std::sync::Mutex::new(now)));
+    let pg = office_on(&dir.path().join("pg"), Some(&url), clock.clone()).await;
+    case(pg.clone(), clock).await;
     pg.close().await;
     drop_postgres(&name).await;
 }
