@@ -2,6 +2,7 @@
 //! that integration tests can run a provider in-process on a chosen clock.
 
 pub mod archive;
+pub mod bench;
 pub mod cmd;
 pub mod provider;
 pub mod trust;

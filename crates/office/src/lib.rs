@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod mailboxes;
+pub mod registry;
 
 use std::sync::Arc;
 

@@ -1,0 +1,3 @@
+//! the load benchmarks of `certa bench`, `certa lifecycle bench`, `certa registry bench`: drivers that time the office and the servers; their commands in cmd/ only parse arguments and print
+
+pub mod registry;
