@@ -29,11 +29,23 @@ fn hospital() -> CheckLists {
 }
 
 fn bianchi() -> Row<'static> {
-    Row::new("Bianchi", "Anna", day(1975, 3, 1), Sex::Female, "anna.bianchi@ospedale.toscana.it")
+    Row::new(
+        "Bianchi",
+        "Anna",
+        day(1975, 3, 1),
+        Sex::Female,
+        "anna.bianchi@ospedale.toscana.it",
+    )
 }
 
 fn conte() -> Row<'static> {
-    Row::new("Conte", "Nicola", day(1982, 8, 15), Sex::Male, "nicola.conte@ospedale.toscana.it")
+    Row::new(
+        "Conte",
+        "Nicola",
+        day(1982, 8, 15),
+        Sex::Male,
+        "nicola.conte@ospedale.toscana.it",
+    )
 }
 
 fn verdi() -> Row<'static> {
@@ -71,12 +83,23 @@ async fn the_cycle_runs_by_date_warning_deadline_suspension_restoration() {
             letters: false,
         };
         let e = campaign::warn(&office, &campaign, &mut |_| {}).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("letters"), .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("letters"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         campaign.letters = true;
         let warned = campaign::warn(&office, &campaign, &mut |_| {}).await.unwrap();
         assert_eq!((warned.by_letter, warned.warned_by_pec()), (1, 0));
         assert!(
-            warned.letters.starts_with("Luca Verdi\nVia dei Servi 12\n50122 Firenze (FI)")
+            warned
+                .letters
+                .starts_with("Luca Verdi\nVia dei Servi 12\n50122 Firenze (FI)")
                 && warned.letters.contains("entro il 09/02/2026"),
             "{}",
             warned.letters
@@ -85,14 +108,20 @@ async fn the_cycle_runs_by_date_warning_deadline_suspension_restoration() {
         let again = campaign::warn(&office, &campaign, &mut |_| {}).await.unwrap();
         assert_eq!((again.by_letter, again.by_pec), (0, 0), "nobody is warned twice");
 
-        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 9)), false).await.unwrap();
+        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 9)), false)
+            .await
+            .unwrap();
         assert!(due.members.is_empty(), "the 30 days include the 9th of February");
-        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 10)), false).await.unwrap();
+        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 10)), false)
+            .await
+            .unwrap();
         assert_eq!(
             serde_json::to_value(&due.members).unwrap(),
             serde_json::json!([{ "codice_fiscale": verdi().cf(), "deadline": "2026-02-09" }])
         );
-        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 11)), true).await.unwrap();
+        let due = compliance::due(&office, ORDER, Some(day(2026, 2, 11)), true)
+            .await
+            .unwrap();
         assert_eq!((due.suspended, due.members[0].surname.as_str()), (true, "Verdi"));
         assert_eq!(shown(&office, &verdi()).await.member.status, MemberStatus::Suspended);
 
@@ -105,7 +134,10 @@ async fn the_cycle_runs_by_date_warning_deadline_suspension_restoration() {
             lists: &lists,
         };
         let done = members::set_pec(&office, &new).await.unwrap();
-        assert_eq!(done.restored.as_deref(), Some("suspension of 2026-02-11 lifted, cycle closed"));
+        assert_eq!(
+            done.restored.as_deref(),
+            Some("suspension of 2026-02-11 lifted, cycle closed")
+        );
         let verdi = shown(&office, &verdi()).await;
         assert_eq!(verdi.member.status, MemberStatus::Active);
         assert_eq!(kinds(&verdi), ["letter", "suspension-listed", "suspended", "restored"]);
@@ -124,11 +156,17 @@ async fn order_with_mailbox_here(office: &Office) {
     };
     mailboxes::add_mailbox(office, &mailbox).await.unwrap();
     add_order(office, ORDER_PEC).await;
-    import(office, &roll(&[bianchi(), conte(), verdi(), rossi()]), day(2026, 3, 2), &hospital()).await;
+    import(
+        office,
+        &roll(&[bianchi(), conte(), verdi(), rossi()]),
+        day(2026, 3, 2),
+        &hospital(),
+    )
+    .await;
 }
 
 async fn sent_by_the_order(office: &Office) -> Vec<String> {
-    store::pec::sent_by(&mut *office.store().conn().await.unwrap(), ORDER_PEC)
+    store::pec::sent_by(&mut office.store().conn().await.unwrap(), ORDER_PEC)
         .await
         .unwrap()
 }
@@ -144,7 +182,9 @@ async fn diffide_go_through_the_engine_once_and_their_delivery_is_recorded() {
             letters: true,
         };
         let mut told: Vec<SentDiffida> = Vec::new();
-        let report = campaign::warn(&office, &campaign, &mut |s| told.push(s.clone())).await.unwrap();
+        let report = campaign::warn(&office, &campaign, &mut |s| told.push(s.clone()))
+            .await
+            .unwrap();
         assert!(report.interrupted.is_none());
         assert_eq!((report.by_pec, report.warned_by_pec(), report.by_letter), (2, 2, 1));
         assert_eq!(report.date, today());
@@ -152,7 +192,10 @@ async fn diffide_go_through_the_engine_once_and_their_delivery_is_recorded() {
         assert!(report.letters.contains("Luca Verdi") && report.messages.is_none());
         let accepted = sent_by_the_order(&office).await;
         assert_eq!(accepted.len(), 2);
-        let bianchi_sent = told.iter().find(|s| s.codice_fiscale.as_str() == bianchi().cf()).unwrap();
+        let bianchi_sent = told
+            .iter()
+            .find(|s| s.codice_fiscale.as_str() == bianchi().cf())
+            .unwrap();
         assert_eq!(bianchi_sent.address, "anna.bianchi@ospedale.toscana.it");
         let steps = shown(&office, &bianchi()).await.steps;
         assert_eq!(steps.len(), 1);
@@ -163,7 +206,9 @@ async fn diffide_go_through_the_engine_once_and_their_delivery_is_recorded() {
         );
 
         // Run again: nothing is due, nothing is sent.
-        let again = campaign::warn(&office, &campaign, &mut |_| panic!("sent twice")).await.unwrap();
+        let again = campaign::warn(&office, &campaign, &mut |_| panic!("sent twice"))
+            .await
+            .unwrap();
         assert_eq!((again.by_pec, again.by_letter), (0, 0));
         // A campaign interrupted after an acceptance, before its step was recorded:
         // the message is found by its Message-ID, not sent again.
@@ -188,7 +233,10 @@ async fn diffide_go_through_the_engine_once_and_their_delivery_is_recorded() {
             (conte(), RecipientState::Failed, Some("5.1.1 - casella inesistente")),
         ] {
             let s = told.iter().find(|s| s.codice_fiscale.as_str() == row.cf()).unwrap();
-            let m = store::pec::by_identificativo(&mut c, &s.identificativo).await.unwrap().unwrap();
+            let m = store::pec::by_identificativo(&mut c, &s.identificativo)
+                .await
+                .unwrap()
+                .unwrap();
             assert!(
                 store::pec::advance(&mut c, m.id, row.pec, state, detail, office.now_ms())
                     .await
@@ -210,7 +258,13 @@ async fn diffide_go_through_the_engine_once_and_their_delivery_is_recorded() {
         assert_eq!(kinds(&bianchi), ["warned", "received"]);
         let conte = shown(&office, &conte()).await;
         assert_eq!(kinds(&conte), ["warned", "undelivered"]);
-        assert!(conte.pec[0].flag.as_deref().unwrap().contains("was not delivered: 5.1.1"));
+        assert!(
+            conte.pec[0]
+                .flag
+                .as_deref()
+                .unwrap()
+                .contains("was not delivered: 5.1.1")
+        );
     })
     .await;
 }
@@ -226,21 +280,49 @@ async fn a_campaign_that_cannot_send_from_here_is_refused_or_written_as_texts() 
             letters: true,
         };
         let e = campaign::warn(&office, &campaign, &mut |_| {}).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("date"), .. }), "{e}");
-        assert!(e.reason().contains("dated by its acceptance, today (2026-03-10)"), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("date"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.reason().contains("dated by its acceptance, today (2026-03-10)"),
+            "{e}"
+        );
 
-        mailboxes::set_status(&office, ORDER_PEC, Status::Suspended).await.unwrap();
+        mailboxes::set_status(&office, ORDER_PEC, Status::Suspended)
+            .await
+            .unwrap();
         campaign.date = None;
         let e = campaign::warn(&office, &campaign, &mut |_| {}).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("messages"), .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("messages"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.reason().contains("is suspended: it cannot send"), "{e}");
         assert!(shown(&office, &bianchi()).await.steps.is_empty(), "nothing recorded");
 
         campaign.pec = PecDiffide::Texts;
-        let texts = campaign::warn(&office, &campaign, &mut |_| panic!("sent")).await.unwrap();
+        let texts = campaign::warn(&office, &campaign, &mut |_| panic!("sent"))
+            .await
+            .unwrap();
         let messages = texts.messages.clone().unwrap();
         assert_eq!(messages.matches("Subject: Diffida ad adempiere").count(), 2);
-        assert!(messages.starts_with("To: anna.bianchi@ospedale.toscana.it\n"), "{messages}");
+        assert!(
+            messages.starts_with("To: anna.bianchi@ospedale.toscana.it\n"),
+            "{messages}"
+        );
         assert_eq!((texts.warned_by_pec(), texts.by_letter), (2, 1));
         assert!(sent_by_the_order(&office).await.is_empty());
         assert_eq!(kinds(&shown(&office, &bianchi()).await), ["warned"]);

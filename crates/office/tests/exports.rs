@@ -21,7 +21,13 @@ use registry_support::{ORDER, Row, add_order, at, cf, day, import, roll, today};
 fn bianchi() -> Row<'static> {
     Row {
         ctu: true,
-        ..Row::new("Bianchi", "Anna", day(1975, 3, 1), Sex::Female, "anna.bianchi@legalmail.it")
+        ..Row::new(
+            "Bianchi",
+            "Anna",
+            day(1975, 3, 1),
+            Sex::Female,
+            "anna.bianchi@legalmail.it",
+        )
     }
 }
 
@@ -81,15 +87,36 @@ async fn inipec_first_day_next_day_and_a_day_without_changes() {
         assert!(again.again);
         assert_eq!(again.file, next.file);
         let e = export(&office, Some(yesterday - Days::new(1))).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("date"), .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("date"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.reason().contains("already exported for the later day"), "{e}");
         let e = export(&office, Some(today() + Days::new(1))).await.unwrap_err();
-        assert!(matches!(e, Error::Refused { field: Some("date"), .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("date"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.reason().contains("a day to come"), "{e}");
 
         let history = history::history(&office, ORDER).await.unwrap();
         let days: Vec<(&str, i64)> = history.inipec.iter().map(|e| (e.day.as_str(), e.row_count)).collect();
-        assert_eq!(days, [(yesterday.to_string().as_str(), 3), (today().to_string().as_str(), 1)]);
+        assert_eq!(
+            days,
+            [(yesterday.to_string().as_str(), 3), (today().to_string().as_str(), 1)]
+        );
     })
     .await;
 }
@@ -145,7 +172,9 @@ async fn reginde_whole_then_incremental_then_nothing() {
         let incremental = reginde::export(&office, &request("2026-04")).await.unwrap();
         assert_eq!((incremental.whole, incremental.subjects), (false, 1));
         let xml = incremental.xml.unwrap();
-        assert!(xml.contains("<OperazioneRichiesta>modifica</OperazioneRichiesta>") && xml.contains("anna@legalmail.it"));
+        assert!(
+            xml.contains("<OperazioneRichiesta>modifica</OperazioneRichiesta>") && xml.contains("anna@legalmail.it")
+        );
         let history = history::history(&office, ORDER).await.unwrap();
         let made: Vec<(&str, bool)> = history.reginde.iter().map(|e| (e.month.as_str(), e.whole)).collect();
         assert_eq!(made, [("2026-03", true), ("2026-04", false)]);
@@ -161,7 +190,8 @@ fn signer_of(cf: &str) -> Signer {
     let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
     let mut name = x509::X509NameBuilder::new().unwrap();
     name.append_entry_by_text("CN", "Mario Rossi").unwrap();
-    name.append_entry_by_text("serialNumber", &format!("TINIT-{cf}")).unwrap();
+    name.append_entry_by_text("serialNumber", &format!("TINIT-{cf}"))
+        .unwrap();
     let name = name.build();
     let mut cert = x509::X509Builder::new().unwrap();
     cert.set_version(2).unwrap();
@@ -198,7 +228,13 @@ async fn the_reginde_file_is_sent_only_signed_by_the_delegate_from_the_orders_ma
                 }),
             };
             orders::add(&office, &order).await.unwrap();
-            import(&office, &roll(&[bianchi(), rossi()]), day(2026, 3, 2), &CheckLists::default()).await;
+            import(
+                &office,
+                &roll(&[bianchi(), rossi()]),
+                day(2026, 3, 2),
+                &CheckLists::default(),
+            )
+            .await;
             let send = |signer| Communication {
                 order: ORDER,
                 month: None,
@@ -210,7 +246,16 @@ async fn the_reginde_file_is_sent_only_signed_by_the_delegate_from_the_orders_ma
                 }),
             };
             let e = reginde::export(&office, &send(&signer)).await.unwrap_err();
-            assert!(matches!(e, Error::Refused { field: Some("send_to"), .. }), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    Error::Refused {
+                        field: Some("send_to"),
+                        ..
+                    }
+                ),
+                "{e}"
+            );
             assert!(e.reason().contains("is not a mailbox of this installation"), "{e}");
 
             let mailbox = NewMailbox {
@@ -220,7 +265,16 @@ async fn the_reginde_file_is_sent_only_signed_by_the_delegate_from_the_orders_ma
             };
             mailboxes::add_mailbox(&office, &mailbox).await.unwrap();
             let e = reginde::export(&office, &send(&stranger)).await.unwrap_err();
-            assert!(matches!(e, Error::Refused { field: Some("signer"), .. }), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    Error::Refused {
+                        field: Some("signer"),
+                        ..
+                    }
+                ),
+                "{e}"
+            );
             assert!(e.reason().contains("(F001)") && e.reason().contains(&delegate), "{e}");
             assert!(history::history(&office, ORDER).await.unwrap().reginde.is_empty());
 
@@ -229,11 +283,14 @@ async fn the_reginde_file_is_sent_only_signed_by_the_delegate_from_the_orders_ma
             assert!(file.signer.contains("Mario Rossi"), "{}", file.signer);
             assert_eq!(sent.month.to_string(), "2026-03");
             let history = history::history(&office, ORDER).await.unwrap();
-            assert_eq!(history.reginde[0].message.as_deref(), Some(file.identificativo.as_str()));
-            let accepted = store::pec::sent_by(&mut *office.store().conn().await.unwrap(), pec)
+            assert_eq!(
+                history.reginde[0].message.as_deref(),
+                Some(file.identificativo.as_str())
+            );
+            let accepted = store::pec::sent_by(&mut office.store().conn().await.unwrap(), pec)
                 .await
                 .unwrap();
-            assert_eq!(accepted, [file.identificativo.clone()]);
+            assert_eq!(accepted, std::slice::from_ref(&file.identificativo));
         }
     })
     .await;

@@ -16,7 +16,13 @@ use registry_support::{ORDER, Row, add_order, at, day, import, roll};
 use store::sqlx;
 
 fn bianchi() -> Row<'static> {
-    Row::new("Bianchi", "Anna", day(1975, 3, 1), Sex::Female, "anna.bianchi@legalmail.it")
+    Row::new(
+        "Bianchi",
+        "Anna",
+        day(1975, 3, 1),
+        Sex::Female,
+        "anna.bianchi@legalmail.it",
+    )
 }
 
 fn rossi() -> Row<'static> {
@@ -47,14 +53,22 @@ async fn a_roll_is_imported_row_by_row_then_updated_and_unchanged() {
             lists: &lists,
         };
         let report = import::import(&office, &file, &mut |p| told.push(p)).await.unwrap();
-        assert_eq!(told, [ImportProgress { done: 4, total: 4 }], "progress once all rows are written");
+        assert_eq!(
+            told,
+            [ImportProgress { done: 4, total: 4 }],
+            "progress once all rows are written"
+        );
         assert_eq!(
             (report.imported, report.updated, report.unchanged, report.rejected),
             (3, 0, 0, 1)
         );
         let rejected = &report.rows[3];
         assert_eq!((rejected.line, rejected.outcome), (5, Outcome::Rejected));
-        assert!(rejected.reasons[0].starts_with("bad codice fiscale"), "{:?}", rejected.reasons);
+        assert!(
+            rejected.reasons[0].starts_with("bad codice fiscale"),
+            "{:?}",
+            rejected.reasons
+        );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["rows"][0]["outcome"], "imported");
         assert_eq!(json["order"], ORDER);
@@ -89,9 +103,21 @@ async fn a_roll_is_imported_row_by_row_then_updated_and_unchanged() {
             ctu: false,
         };
         assert_eq!(members::list(&office, ORDER, active).await.unwrap().len(), 3);
-        let ctu = members::list(&office, ORDER, Filter { status: None, ctu: true }).await.unwrap();
+        let ctu = members::list(
+            &office,
+            ORDER,
+            Filter {
+                status: None,
+                ctu: true,
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(ctu.len(), 1);
-        assert_eq!((ctu[0].status.as_str(), ctu[0].pec.as_deref()), ("cancelled", Some("mario.rossi@pec.it")));
+        assert_eq!(
+            (ctu[0].status.as_str(), ctu[0].pec.as_deref()),
+            ("cancelled", Some("mario.rossi@pec.it"))
+        );
 
         let shown = members::show(&office, ORDER, &verdi().cf()).await.unwrap();
         let street = &shown.member.legal_domicile.as_ref().unwrap().street;
@@ -99,13 +125,26 @@ async fn a_roll_is_imported_row_by_row_then_updated_and_unchanged() {
         assert_eq!(shown.pec.len(), 1);
         let json = serde_json::to_value(&shown).unwrap();
         assert_eq!(json["compliance"]["state"], "compliant");
-        let conte = members::show(&office, ORDER, &Row::new("Conte", "Nicola", day(1982, 8, 15), Sex::Male, "").cf())
-            .await
-            .unwrap();
+        let conte = members::show(
+            &office,
+            ORDER,
+            &Row::new("Conte", "Nicola", day(1982, 8, 15), Sex::Male, "").cf(),
+        )
+        .await
+        .unwrap();
         assert_eq!(serde_json::to_value(&conte.compliance).unwrap()["state"], "diffida-due");
 
         let e = members::show(&office, ORDER, "RSSMRA80A01H501U").await.unwrap_err();
-        assert!(matches!(e, Error::NotFound { field: "codice_fiscale", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::NotFound {
+                    field: "codice_fiscale",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     })
     .await;
 }
@@ -123,7 +162,10 @@ async fn a_bad_file_is_refused_naming_it() {
         };
         let e = import::import(&office, &file, &mut |_| {}).await.unwrap_err();
         assert_eq!(e.field(), Some("file"), "{e}");
-        let nobody = RollFile { order: "NESSUNO", ..file };
+        let nobody = RollFile {
+            order: "NESSUNO",
+            ..file
+        };
         let text = roll(&[bianchi()]);
         let nobody = RollFile {
             bytes: text.as_bytes(),
@@ -227,12 +269,19 @@ async fn a_communicated_pec_is_recorded_with_its_warnings_and_restores_a_warned_
         // The hospital's PEC: recorded, not valid, and the cycle stays open.
         let hospital = set("Anna.Bianchi@ospedale.toscana.it", day(2026, 1, 20)).await.unwrap();
         assert_eq!(hospital.address, "anna.bianchi@ospedale.toscana.it");
-        assert!(hospital.warnings.iter().any(|w| w.contains("institutional")), "{:?}", hospital.warnings);
+        assert!(
+            hospital.warnings.iter().any(|w| w.contains("institutional")),
+            "{:?}",
+            hospital.warnings
+        );
         assert_eq!(hospital.restored, None);
         // A mailbox of this installation that does not exist: a warning, not valid.
         let missing = set("anna@pec.office.test", day(2026, 1, 21)).await.unwrap();
         assert!(
-            missing.warnings.iter().any(|w| w.contains("there is no mailbox anna@pec.office.test")),
+            missing
+                .warnings
+                .iter()
+                .any(|w| w.contains("there is no mailbox anna@pec.office.test")),
             "{:?}",
             missing.warnings
         );

@@ -58,7 +58,16 @@ async fn an_order_is_added_then_listed_and_shown_with_its_delegate() {
         assert_eq!(orders::list(&office).await.unwrap().len(), 1);
 
         let again = orders::add(&office, &order()).await.unwrap_err();
-        assert!(matches!(again, Error::Refused { field: Some("code"), .. }), "{again}");
+        assert!(
+            matches!(
+                again,
+                Error::Refused {
+                    field: Some("code"),
+                    ..
+                }
+            ),
+            "{again}"
+        );
         let unknown = orders::show(&office, "OMCEO-PI").await.unwrap_err();
         assert!(matches!(unknown, Error::NotFound { field: "order", .. }), "{unknown}");
     })
@@ -69,10 +78,28 @@ async fn an_order_is_added_then_listed_and_shown_with_its_delegate() {
 async fn each_field_of_an_order_is_checked_and_named() {
     common::on_both(at(), |office| async move {
         let cases: [(&str, NewOrder); 6] = [
-            ("code", NewOrder { code: "OMCEO FI", ..order() }),
+            (
+                "code",
+                NewOrder {
+                    code: "OMCEO FI",
+                    ..order()
+                },
+            ),
             ("name", NewOrder { name: " ", ..order() }),
-            ("codice_ente", NewOrder { codice_ente: "", ..order() }),
-            ("pec", NewOrder { pec: "segreteria", ..order() }),
+            (
+                "codice_ente",
+                NewOrder {
+                    codice_ente: "",
+                    ..order()
+                },
+            ),
+            (
+                "pec",
+                NewOrder {
+                    pec: "segreteria",
+                    ..order()
+                },
+            ),
             (
                 "delegate",
                 NewOrder {
@@ -98,7 +125,10 @@ async fn each_field_of_an_order_is_checked_and_named() {
         ];
         for (field, new) in cases {
             let e = orders::add(&office, &new).await.unwrap_err();
-            assert!(matches!(e, Error::Invalid { field: f, .. } if f == field), "{field}: {e}");
+            assert!(
+                matches!(e, Error::Invalid { field: f, .. } if f == field),
+                "{field}: {e}"
+            );
         }
         assert!(orders::list(&office).await.unwrap().is_empty());
     })
@@ -120,7 +150,10 @@ async fn an_orders_tax_id_is_11_digits_and_a_refusal_says_which_part_is_wrong() 
         "{reason}"
     );
     let reason = refused("80003530485");
-    assert!(reason.contains("check digit") && reason.contains("4 for these, not 5"), "{reason}");
+    assert!(
+        reason.contains("check digit") && reason.contains("4 for these, not 5"),
+        "{reason}"
+    );
     let reason = refused("RSSMRA80A01H501U");
     assert!(reason.contains("a person's codice fiscale"), "{reason}");
     let reason = refused("8000353048");
@@ -128,15 +161,24 @@ async fn an_orders_tax_id_is_11_digits_and_a_refusal_says_which_part_is_wrong() 
     let reason = refused("8000353048A");
     assert!(reason.contains("character 11 is 'A'"), "{reason}");
     for reason in [refused(&office_101), refused("8000353048")] {
-        assert!(reason.contains("11 digits") && reason.contains("e.g. 80003530484"), "{reason}");
+        assert!(
+            reason.contains("11 digits") && reason.contains("e.g. 80003530484"),
+            "{reason}"
+        );
     }
     // OMCeO Firenze (registries.md 4.6), with the EU VAT prefix and blanks.
     assert_eq!(orders::order_tax_id(" IT80029990480 ").unwrap().as_str(), "80029990480");
 
     common::on_both(at(), |office| async move {
-        let e = orders::add(&office, &NewOrder { tax_id: "80003530485", ..order() })
-            .await
-            .unwrap_err();
+        let e = orders::add(
+            &office,
+            &NewOrder {
+                tax_id: "80003530485",
+                ..order()
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(e, Error::Invalid { field: "tax_id", .. }), "{e}");
     })
     .await;

@@ -135,7 +135,10 @@ impl Bench {
         let provider = Provider::open_with_clock(&data, settings.database, clock.clone()).await?;
         let office = Office::new(provider.engine);
         if !orders::list(&office).await?.is_empty() {
-            bail!("{} already holds Orders: give an empty database", office.store().describe());
+            bail!(
+                "{} already holds Orders: give an empty database",
+                office.store().describe()
+            );
         }
 
         let n = settings.members as usize;
@@ -624,4 +627,3 @@ async fn insert_batch(
     reg::add_first_pecs(c, &pecs, now).await?;
     Ok(ids)
 }
-

@@ -238,7 +238,11 @@ async fn warn(
 }
 
 fn interruption(report: &CampaignReport, stop: &campaign::Interruption) -> String {
-    let what = if stop.refused { "was refused" } else { "could not be sent" };
+    let what = if stop.refused {
+        "was refused"
+    } else {
+        "could not be sent"
+    };
     format!(
         "{} of {} diffide sent by PEC; the one to {} <{}> {what}: {}. \
          The ones sent are recorded: run the campaign again to go on",

@@ -139,7 +139,9 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             }
             match (&export.file, &out) {
                 (None, _) => {
-                    println!("{code}: no changes on {day}: nothing to upload; confirm \"no changes\" on the INI-PEC portal")
+                    println!(
+                        "{code}: no changes on {day}: nothing to upload; confirm \"no changes\" on the INI-PEC portal"
+                    )
                 }
                 (Some(bytes), Some(path)) => {
                     std::fs::write(path, bytes).with_context(|| format!("--out: cannot write {}", path.display()))?;

@@ -156,7 +156,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             };
             let office = data.office().await?;
             let mut progress = |p: ImportProgress| {
-                if p.done % PROGRESS_EVERY == 0 {
+                if p.done.is_multiple_of(PROGRESS_EVERY) {
                     eprintln!("{shown}: {} of {} rows", p.done, p.total);
                 }
             };

@@ -127,7 +127,7 @@ pub async fn import(
     let mut rows = Vec::with_capacity(total);
     let mut new = Vec::with_capacity(NEW_AT_ONCE);
     for (i, r) in roll.rows.iter().enumerate() {
-        if i > 0 && i % PROGRESS_EVERY == 0 {
+        if i > 0 && i.is_multiple_of(PROGRESS_EVERY) {
             progress(ImportProgress { done: i, total });
         }
         let accepted = match &r.verdict {

@@ -42,7 +42,12 @@ fn state(roll: &Roll) -> IniPecState {
 /// to the roll as it is now: a day after today is refused (its state is not
 /// known yet), and so is a day before the last one exported (INI-PEC has the
 /// later one already).
-pub async fn export(office: &Office, order: &str, day: Option<NaiveDate>, format: &IniPecFormat) -> Result<IniPecReport> {
+pub async fn export(
+    office: &Office,
+    order: &str,
+    day: Option<NaiveDate>,
+    format: &IniPecFormat,
+) -> Result<IniPecReport> {
     let today = office.today();
     let day = day.unwrap_or(today);
     let day_text = day.to_string();

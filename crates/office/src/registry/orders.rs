@@ -94,7 +94,10 @@ pub async fn show(office: &Office, order: &str) -> Result<OrderReport> {
 fn checked(new: &NewOrder<'_>, now: i64) -> Result<StoredOrder> {
     let code = new.code.trim();
     if code.is_empty() || code.contains(char::is_whitespace) {
-        return Err(Error::invalid("code", format!("{code:?} must be one word (e.g. OMCEO-FI)")));
+        return Err(Error::invalid(
+            "code",
+            format!("{code:?} must be one word (e.g. OMCEO-FI)"),
+        ));
     }
     if new.name.trim().is_empty() {
         return Err(Error::invalid("name", "the Order's name is empty"));
@@ -162,7 +165,7 @@ pub fn order_tax_id(text: &str) -> Result<PartitaIva> {
         ),
         Err(PartitaIvaError::OfficeCode { code }) => format!(
             "digits 8-10 are the code of the tax office that assigned it, and {code} is none \
-             (001-100, 120, 121, 888 or 999): a digit is mistyped; {GIVE}"
+             (001-100, 120, 121, 888 or 999): {GIVE}"
         ),
         Err(PartitaIvaError::ZeroNumber) => format!("digits 1-7 are all zeros: {GIVE}"),
     };

@@ -55,7 +55,8 @@ pub(crate) fn decode(m: &StoredMember) -> Result<Member> {
 }
 
 pub(crate) fn date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::corrupt(format!("bad date {text:?} in the database")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Error::corrupt(format!("bad date {text:?} in the database")))
 }
 
 pub(crate) fn official(p: &StoredPec) -> Result<OfficialPec> {

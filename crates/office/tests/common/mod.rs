@@ -61,7 +61,7 @@ pub async fn office(dir: &Path, database: Option<&str>, now: DateTime<Utc>) -> O
     )
     .unwrap();
     let store = Store::open(database, dir).await.unwrap();
-    store::mailboxes::add_domain(&mut *store.conn().await.unwrap(), DOMAIN, store::millis(now))
+    store::mailboxes::add_domain(&mut store.conn().await.unwrap(), DOMAIN, store::millis(now))
         .await
         .unwrap();
     let engine = Engine::new(
