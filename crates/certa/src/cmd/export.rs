@@ -133,7 +133,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
                 eprintln!("{code}: INI-PEC of {day} already exported; the recorded file is written again");
             } else if export.backdated {
                 eprintln!(
-                    "{code}: the file of {day} holds the roll as it is today, {}",
+                    "{code}: INI-PEC of {day} made from the roll as it is today, {}",
                     office.today()
                 );
             }

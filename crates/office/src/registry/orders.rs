@@ -66,7 +66,7 @@ pub async fn add(office: &Office, new: &NewOrder<'_>) -> Result<OrderReport> {
     reg::add_order(&mut *office.store().conn().await?, &order)
         .await
         .map_err(|e| match e {
-            store::Error::Conflict(reason) => Error::refused_on("code", reason),
+            store::Error::Conflict(reason) => Error::refused(reason),
             other => other.into(),
         })?;
     OrderReport::of(order, 0)
