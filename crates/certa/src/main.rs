@@ -75,7 +75,7 @@ enum Command {
     Export(cmd::export::Command),
     /// The Orders' registries as a whole: benchmark them.
     #[command(subcommand)]
-    Registry(cmd::registry_bench::Command),
+    Registry(cmd::registry::Command),
 }
 
 /// Exit code for a command line that cannot be parsed (BSD sysexits EX_USAGE), kept
@@ -117,7 +117,7 @@ fn main() -> ExitCode {
         Command::Member(command) => block_on(cmd::member::run(command)),
         Command::Compliance(command) => block_on(cmd::compliance::run(command)),
         Command::Export(command) => block_on(cmd::export::run(command)),
-        Command::Registry(command) => block_on(cmd::registry_bench::run(command)),
+        Command::Registry(command) => block_on(cmd::registry::run(command)),
     };
     match result {
         Ok(code) => code,

@@ -32,6 +32,11 @@ pub enum Error {
     /// Something stored that cannot be read back (damaged data, a hand edit).
     #[error("{0}")]
     Corrupt(String),
+    /// A failure while writing one item of a larger operation (a row of a roll),
+    /// named by where it is (`line 42 (RSSMRA80A01H501U)`); the operation kept
+    /// nothing. The front end shows the place before the failure.
+    #[error("{place}: {error}")]
+    At { place: String, error: Box<Error> },
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error(transparent)]
@@ -91,11 +96,20 @@ impl Error {
         Error::Corrupt(what.into())
     }
 
+    /// `error`, at one item of a larger operation.
+    pub fn at(place: impl Into<String>, error: impl Into<Error>) -> Error {
+        Error::At {
+            place: place.into(),
+            error: Box::new(error.into()),
+        }
+    }
+
     /// The input at fault, when the request is.
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Error::Invalid { field, .. } | Error::NotFound { field, .. } => Some(field),
             Error::Refused { field, .. } => *field,
+            Error::At { error, .. } => error.field(),
             _ => None,
         }
     }
@@ -107,6 +121,7 @@ impl Error {
             Error::Invalid { reason, .. } | Error::NotFound { reason, .. } | Error::Refused { reason, .. } => {
                 reason.clone()
             }
+            Error::At { place, error } => format!("{place}: {}", error.reason()),
             other => other.to_string(),
         }
     }
@@ -114,10 +129,11 @@ impl Error {
     /// Whether the request was at fault (the person can fix it), rather than the
     /// installation (a front end answers 4xx for these, 5xx for the others).
     pub fn is_request_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Invalid { .. } | Error::NotFound { .. } | Error::Refused { .. }
-        )
+        match self {
+            Error::Invalid { .. } | Error::NotFound { .. } | Error::Refused { .. } => true,
+            Error::At { error, .. } => error.is_request_error(),
+            _ => false,
+        }
     }
 }
 

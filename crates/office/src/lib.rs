@@ -24,6 +24,7 @@ pub mod error;
 pub mod journal;
 pub mod mailboxes;
 pub mod payments;
+pub mod registry;
 pub mod subscriptions;
 
 use std::sync::Arc;

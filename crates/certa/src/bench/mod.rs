@@ -3,4 +3,5 @@
 //! in `cmd/` only parse arguments and print.
 
 pub mod lifecycle;
+pub mod registry;
 pub mod throughput;

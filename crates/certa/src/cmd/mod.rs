@@ -23,7 +23,7 @@ pub mod member;
 pub mod order;
 pub mod payment;
 pub mod queue;
-pub mod registry_bench;
+pub mod registry;
 pub mod samples;
 pub mod serve;
 pub mod subscription;
