@@ -1,7 +1,6 @@
 //! Debian's real mail clients against `certa demo` with the development CA trusted:
-//! fetchmail downloads over POP3 with TLS (and mbsync syncs over IMAP, once the
-//! IMAP front-end is wired). Installed by ./run-tests; skipped with a notice where
-//! they are missing.
+//! fetchmail downloads over POP3 with TLS and mbsync syncs over IMAP. Installed by
+//! ./run-tests; where they are missing the tests fail and say so.
 
 mod support;
 
@@ -10,14 +9,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use support::*;
-
-fn installed(program: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 fn send_one(info: &serde_json::Value, to: &str, subject: &str) {
     let nord = &info["providers"][0];
@@ -77,10 +68,7 @@ fn fetchmail(dir: &Path, port: u64, user: &str, password: &str, ca: &str, implic
 
 #[test]
 fn fetchmail_downloads_pec_over_pop3_with_tls() {
-    if !installed("fetchmail") {
-        eprintln!("fetchmail is not installed: skipped (./run-tests installs it)");
-        return;
-    }
+    testkit::process::require("fetchmail", "fetchmail");
     let demo = Demo::start(CERTA, None);
     let info = &demo.info;
     let sud = &info["providers"][1];
@@ -169,10 +157,7 @@ fn server_flags(data: &Path, address: &str) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn mbsync_syncs_a_pec_mailbox_both_ways() {
-    if !installed("mbsync") {
-        eprintln!("mbsync (isync) is not installed: skipped (./run-tests installs it)");
-        return;
-    }
+    testkit::process::require("mbsync", "isync");
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(CERTA, None);
     let info = &demo.info;

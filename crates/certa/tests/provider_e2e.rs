@@ -276,11 +276,9 @@ fn formal_violations_are_refused_and_nothing_is_stored() {
 }
 
 #[test]
-fn swaks_sends_a_pec_when_installed() {
-    let Ok(version) = std::process::Command::new("swaks").arg("--version").output() else {
-        eprintln!("swaks is not installed: skipped (./run-tests installs it)");
-        return;
-    };
+fn swaks_sends_a_pec() {
+    testkit::process::require("swaks", "swaks");
+    let version = std::process::Command::new("swaks").arg("--version").output().unwrap();
     assert!(version.status.success());
     let demo = Demo::start(CERTA, None);
     let (sender, password) = demo.user(0, 0);

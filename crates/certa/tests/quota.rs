@@ -4,9 +4,9 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use certa::cmd::init::{IndexEntry, create, write_index};
 use certa::provider::Provider;
 use certa::provider::config::Listen;
+use certa::provider::setup::{IndexEntry, create, write_index};
 use engine::SystemClock;
 
 fn free() -> SocketAddr {

@@ -7,11 +7,12 @@
 
 mod common;
 
-use common::{Net, Provider, on_both, pec_check};
+use common::{Net, Provider, on_both};
 use engine::access::{FormalProblem, Refusal, Submission};
 use pec::Kind;
 use pec::build::Certified;
 use pec::daticert::{Daticert, Destinatario, Errore, ReceiptKind};
+use testkit::conformance::pec_check_bytes as pec_check;
 
 const REPLY_TO: &str = "segreteria@example.it";
 

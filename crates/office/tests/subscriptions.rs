@@ -32,7 +32,7 @@ async fn each_refused_subscription_names_its_field_and_writes_nothing() {
                     ..base.clone()
                 },
                 Some("tax_id"),
-                "the check character is wrong",
+                "wrong check character",
             ),
             (
                 NewSubscription {

@@ -1,5 +1,5 @@
 //! fetchmail, a real downloader, over implicit TLS and STLS with the certificate checked.
-//! Skipped with a notice when fetchmail is not installed (CI installs it).
+//! fetchmail must be installed (`./run-tests` installs it): without it the tests fail.
 
 mod common;
 
@@ -9,17 +9,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{MESSAGES, PASSWORD, TestServer, USER, pki};
-
-fn fetchmail_installed() -> bool {
-    let found = std::process::Command::new("fetchmail")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        eprintln!("NOTICE: fetchmail is not on PATH; skipping (apt-get install fetchmail)");
-    }
-    found
-}
 
 /// Runs fetchmail once with a run-control file polling `server`; returns its exit code
 /// (0: mail retrieved, 1: no mail) after printing its output.
@@ -92,17 +81,13 @@ async fn downloads_every_message_once(server: TestServer, tls: &str) {
 
 #[tokio::test]
 async fn fetchmail_downloads_over_implicit_tls() {
-    if !fetchmail_installed() {
-        return;
-    }
+    testkit::process::require("fetchmail", "fetchmail");
     downloads_every_message_once(TestServer::start_tls().await, "ssl").await;
 }
 
 #[tokio::test]
 async fn fetchmail_downloads_over_stls() {
-    if !fetchmail_installed() {
-        return;
-    }
+    testkit::process::require("fetchmail", "fetchmail");
     // sslproto without ssl: STLS, and TLS is required.
     downloads_every_message_once(TestServer::start().await, "sslproto tls1.2+").await;
 }

@@ -11,7 +11,9 @@
 //! - [`process`]: a child process stopped when dropped, and polling with a deadline;
 //! - [`python`]: running the suites' Python scripts, and the smtplib submitter and the
 //!   ordinary SMTP sink of the end-to-end tests;
-//! - [`demo`]: `certa demo --free-ports` running, and what its `demo.json` says.
+//! - [`demo`]: `certa demo --free-ports` running, and what its `demo.json` says;
+//! - [`postgres`]: a PostgreSQL database of its own for a test;
+//! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in
 //! tests, where a panic is the failure report.
@@ -20,8 +22,10 @@
 //! depends on them: cargo allows that cycle because no shipped build includes it.
 
 pub mod client;
+pub mod conformance;
 pub mod demo;
 pub mod pki;
+pub mod postgres;
 pub mod process;
 pub mod python;
 pub mod servers;

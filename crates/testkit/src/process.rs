@@ -58,3 +58,19 @@ pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Optio
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Fails the test unless `program` is on PATH: a test that needs a real client
+/// never passes without running it. `package` is the Debian package to install
+/// (`./run-tests` installs every one the suite needs).
+pub fn require(program: &str, package: &str) {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{program} is required by this test and is not on PATH: run ./run-tests, which installs it, \
+         or apt-get install {package}"
+    );
+}

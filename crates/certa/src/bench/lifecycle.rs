@@ -35,9 +35,9 @@ use lifecycle::subscription::{Pricing, Subscription, activate};
 use office::Office;
 use store::lifecycle as lc;
 
-use crate::cmd::init::{IndexEntry, create, write_index};
 use crate::provider::Provider;
 use crate::provider::config::Listen;
+use crate::provider::setup::{IndexEntry, create, write_index};
 
 /// What to measure.
 #[derive(Debug, Clone)]

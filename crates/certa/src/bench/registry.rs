@@ -42,9 +42,9 @@ use registry::inipec::IniPecFormat;
 use registry::model::Channel;
 use store::registry::{self as reg, MemberRow, NewPec};
 
-use crate::cmd::init::{IndexEntry, create, write_index};
 use crate::provider::Provider;
 use crate::provider::config::Listen;
+use crate::provider::setup::{IndexEntry, create, write_index};
 
 mod roll;
 use roll::{Generated, generate, roll_csv};

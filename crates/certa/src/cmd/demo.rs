@@ -9,8 +9,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use smtp::server::CancellationToken;
 
-use super::init::{IndexEntry, create, write_index};
+use office::Office;
+use office::mailboxes::{self, NewMailbox};
+use store::mailboxes::DEFAULT_QUOTA;
+
+use super::OnCommandLine;
 use crate::provider::config::{Access, Listen, ProviderConfig};
+use crate::provider::setup::{IndexEntry, create, write_index};
 use crate::provider::{Bound, Listeners, Provider, interrupted};
 
 #[derive(clap::Args)]
@@ -216,7 +221,8 @@ fn access_of(spec: &Spec, free_ports: bool) -> Access {
 
 /// The demo mailboxes, created with random passwords the first time.
 async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&DemoInfo>) -> Result<Vec<DemoMailbox>> {
-    let store = provider.engine.store();
+    let office = Office::new(provider.engine.clone());
+    let existing = mailboxes::list(&office).await.named(&[])?;
     let mut out = Vec::new();
     for user in spec.users {
         let address = format!("{user}@{}", spec.domain);
@@ -228,27 +234,22 @@ async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&De
                     .find(|m| m.address == address)
             })
             .map(|m| m.password.clone());
-        let mut c = store.conn().await?;
-        let exists = store::mailboxes::get(&mut c, &address).await?.is_some();
+        let exists = existing.iter().any(|m| m.address == address);
         let password = match (exists, known) {
             (true, Some(p)) => p,
             (true, None) => {
                 let p = random_password();
-                store::mailboxes::set_password(&mut c, &address, &p).await?;
+                mailboxes::set_password(&office, &address, &p).await.named(&[])?;
                 p
             }
             (false, _) => {
                 let p = random_password();
-                let mut tx = store.begin().await?;
-                store::mailboxes::create(
-                    &mut tx,
-                    &address,
-                    &p,
-                    store::mailboxes::DEFAULT_QUOTA,
-                    store::millis(chrono::Utc::now()),
-                )
-                .await?;
-                tx.commit().await?;
+                let new = NewMailbox {
+                    address: &address,
+                    password: &p,
+                    quota_bytes: DEFAULT_QUOTA,
+                };
+                mailboxes::add_mailbox(&office, &new).await.named(&[])?;
                 p
             }
         };

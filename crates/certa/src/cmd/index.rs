@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use engine::Clock as _;
 use engine::ProviderIndex;
 
 #[derive(clap::Subcommand)]
@@ -65,7 +66,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Check(a) => {
             let index = load(&a)?;
             let mut problems = Vec::new();
-            let now = chrono::Utc::now();
+            let now = engine::SystemClock.now();
             for p in &index.providers {
                 let facts = pec::smime::certificate_facts(p.certificate_pem.as_bytes())?;
                 if chrono::DateTime::parse_from_rfc3339(&facts.not_after).is_ok_and(|t| t < now) {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::provider::config::{Access, Listen};
+use crate::provider::setup::{IndexEntry, create, relative_to, write_index};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -95,7 +96,3 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!("Start it with:      certa serve --data {}", args.data.display());
     Ok(ExitCode::SUCCESS)
 }
-
-// TRANSITIONAL (issue 11): the benches and the demo still import these from here.
-use crate::provider::setup::relative_to;
-pub use crate::provider::setup::{IndexEntry, create, write_index};

@@ -61,17 +61,6 @@ impl DataArgs {
         let provider = Provider::open_at(&self.data, self.database.as_deref(), now).await?;
         Ok(Office::new(provider.engine))
     }
-
-    // TRANSITIONAL (issue 11): the commands not yet on the office open the store
-    // directly; removed once every command calls the office.
-    pub async fn store(&self) -> Result<store::Store> {
-        let config = crate::provider::ProviderConfig::load(&self.data)?;
-        let store = store::Store::open(self.database.as_deref().or(config.database.as_deref()), &self.data)
-            .await
-            .context("cannot open the store")?;
-        store::mailboxes::add_domain(&mut *store.conn().await?, &config.domain, store::millis(Utc::now())).await?;
-        Ok(store)
-    }
 }
 
 /// An office result for the command line: an error about the request names its

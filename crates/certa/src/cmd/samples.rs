@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use engine::Clock as _;
 use pec::Gestore;
 use pec::smime::{Signer, dev_pki};
 use pec::time::LegalTime;
@@ -27,7 +28,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let now = chrono::Utc::now();
+    let now = engine::SystemClock.now();
     let pki = dev_pki(&args.domain, &args.name, &["localhost"], now).context("cannot create the sample keys")?;
     let signer = Signer::from_pem(
         pki.signer_cert_pem.as_bytes(),

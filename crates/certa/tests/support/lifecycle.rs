@@ -7,11 +7,10 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use certa::cmd::init::{IndexEntry, create, write_index};
 use certa::provider::Provider;
 use certa::provider::config::Listen;
+use certa::provider::setup::{IndexEntry, create, write_index};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Rome;
 use engine::access::Submission;
@@ -23,7 +22,6 @@ use lifecycle::subscription::{Pricing, Subscription};
 use mail_parser::MessageParser;
 use store::lifecycle::{self as lc, StoredSubscription};
 use store::mailboxes::Status;
-use store::sqlx::Connection;
 
 /// Local time in Europe/Rome.
 pub fn rome(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -75,51 +73,7 @@ fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
-fn admin_url() -> String {
-    std::env::var("CERTA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
-/// A fresh PostgreSQL database, dropped with the value.
-pub struct PgDatabase {
-    pub url: String,
-    name: String,
-}
-
-impl PgDatabase {
-    pub async fn create() -> PgDatabase {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "certa_lifecycle_{}_{}_{}",
-            std::process::id(),
-            Utc::now().timestamp_micros(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let admin = admin_url();
-        let mut c = store::sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test ({admin}): {e}"));
-        store::sqlx::query(store::sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-        PgDatabase {
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-
-    pub async fn drop_now(self) {
-        if let Ok(mut c) = store::sqlx::PgConnection::connect(&admin_url()).await {
-            let _ = store::sqlx::query(store::sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&mut c)
-            .await;
-        }
-    }
-}
+pub use testkit::postgres::Database as PgDatabase;
 
 /// A notice as a message: in the PEC mailbox, or queued for the smarthost.
 #[derive(Debug, Clone)]

@@ -20,15 +20,6 @@ pub fn certa() -> Command {
     c
 }
 
-pub fn shared() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
-    assert!(
-        dir.join("tools/pec-check.py").is_file(),
-        "../shared is missing beside the project root"
-    );
-    dir
-}
-
 /// One message of a mailbox, from `certa mailbox show --json`.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -86,23 +77,7 @@ pub fn openssl_verifies(message: &Path, ca: &Path) -> bool {
 }
 
 /// pec-check.py's findings (empty when none).
-pub fn pec_check(message: &Path, ca: &Path) -> Vec<String> {
-    let out = Command::new("python3")
-        .arg(shared().join("tools/pec-check.py"))
-        .arg(message)
-        .arg("--ca")
-        .arg(ca)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect()
-}
+pub use testkit::conformance::{pec_check, shared};
 
 /// A message as a user's client writes it.
 pub fn message(from: &str, to: &[&str], cc: &[&str], subject: &str, extra_headers: &str) -> Vec<u8> {

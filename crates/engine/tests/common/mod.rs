@@ -6,8 +6,7 @@
 //! without an engine (`ovest`), which accepts mail and never answers.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use engine::index::TlsMode;
@@ -15,7 +14,6 @@ use engine::receiving::Reception;
 use engine::{BoxFuture, Config, Endpoint, Engine, OffsetClock, ProviderIndex, SendOutcome, Transport};
 use pec::Gestore;
 use pec::smime::{DevPki, Signer};
-use store::sqlx::Connection;
 use store::{Backend, Store};
 
 pub const PASSWORD: &str = "una password lunga";
@@ -119,7 +117,7 @@ pub struct Net {
     pub seen: Vec<Sent>,
     /// What was sent to `ovest` (which never answers) and to the smarthost.
     pub unanswered: Vec<Sent>,
-    postgres: Vec<String>,
+    postgres: Vec<testkit::postgres::Database>,
     _dir: tempfile::TempDir,
 }
 
@@ -161,9 +159,10 @@ impl Net {
             let store = match backend {
                 Backend::Sqlite => Store::open(None, &home.join("data")).await.unwrap(),
                 Backend::Postgres => {
-                    let (url, name) = fresh_postgres().await;
-                    postgres.push(name);
-                    Store::open(Some(&url), &home.join("data")).await.unwrap()
+                    let db = testkit::postgres::Database::create().await;
+                    let store = Store::open(Some(&db.url), &home.join("data")).await.unwrap();
+                    postgres.push(db);
+                    store
                 }
             };
             assert_eq!(store.backend(), backend);
@@ -257,8 +256,8 @@ impl Net {
         for p in &self.providers {
             p.engine.store().close().await;
         }
-        for name in &self.postgres {
-            drop_postgres(name).await;
+        for db in self.postgres {
+            db.drop_now().await;
         }
     }
 }
@@ -285,66 +284,4 @@ where
 {
     case(Backend::Sqlite).await;
     case(Backend::Postgres).await;
-}
-
-fn admin_url() -> String {
-    std::env::var("CERTA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
-/// A new PostgreSQL database: (its URL, its name).
-async fn fresh_postgres() -> (String, String) {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        "certa_engine_test_{}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let admin = admin_url();
-    let mut c = store::sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL is required for the engine tests ({admin}): {e}"));
-    store::sqlx::query(store::sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    (format!("{base}/{name}"), name)
-}
-
-async fn drop_postgres(name: &str) {
-    if let Ok(mut c) = store::sqlx::PgConnection::connect(&admin_url()).await {
-        let _ = store::sqlx::query(store::sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut c)
-        .await;
-    }
-}
-
-/// pec-check.py's findings on a message signed by the provider of `ca` (none: conformant).
-pub fn pec_check(message: &[u8], ca: &Path) -> Vec<String> {
-    let tool = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/tools/pec-check.py"
-    ));
-    assert!(tool.is_file(), "../shared is missing beside the project root");
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), message).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg(&tool)
-        .arg(file.path())
-        .arg("--ca")
-        .arg(ca)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("pec-check: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect()
 }

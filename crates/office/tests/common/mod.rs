@@ -11,13 +11,11 @@
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Utc};
 use engine::{BoxFuture, Clock, Endpoint, Engine, ProviderIndex, SendOutcome, Transport};
 use office::Office;
 use store::Store;
-use store::sqlx::{self, Connection};
 
 pub const DOMAIN: &str = "pec.office.test";
 
@@ -87,41 +85,6 @@ pub async fn office_on(dir: &Path, database: Option<&str>, clock: Arc<Stopped>) 
     Office::new(Arc::new(engine))
 }
 
-pub fn admin_url() -> String {
-    std::env::var("CERTA_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
-/// A fresh PostgreSQL database: (its URL, its name).
-pub async fn fresh_postgres() -> (String, String) {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        "certa_office_{}_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let admin = admin_url();
-    let mut c = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL is required for the office tests ({admin}): {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    (format!("{base}/{name}"), name)
-}
-
-pub async fn drop_postgres(name: &str) {
-    if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url()).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut c)
-        .await;
-    }
-}
-
 /// Runs `case` on a provider with a new SQLite store, then on one with a new
 /// PostgreSQL database; the clock starts at `now`.
 pub async fn on_both<F, Fut>(now: DateTime<Utc>, case: F)
@@ -134,11 +97,11 @@ where
     case(sqlite.clone()).await;
     sqlite.close().await;
 
-    let (url, name) = fresh_postgres().await;
-    let pg = office(&dir.path().join("pg"), Some(&url), now).await;
+    let db = testkit::postgres::Database::create().await;
+    let pg = office(&dir.path().join("pg"), Some(&db.url), now).await;
     case(pg.clone()).await;
     pg.close().await;
-    drop_postgres(&name).await;
+    db.drop_now().await;
 }
 
 /// As [`on_both`], with the clock the test moves (the daily machine at chosen instants).
@@ -153,10 +116,10 @@ where
     case(sqlite.clone(), clock).await;
     sqlite.close().await;
 
-    let (url, name) = fresh_postgres().await;
+    let db = testkit::postgres::Database::create().await;
     let clock = Arc::new(Stopped(std::sync::Mutex::new(now)));
-    let pg = office_on(&dir.path().join("pg"), Some(&url), clock.clone()).await;
+    let pg = office_on(&dir.path().join("pg"), Some(&db.url), clock.clone()).await;
     case(pg.clone(), clock).await;
     pg.close().await;
-    drop_postgres(&name).await;
+    db.drop_now().await;
 }
