@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use crate::Result;
 use chrono_tz::Europe::Rome;
+use pec::Kind;
 use store::Conn;
 use store::pec::{Recipient, RecipientState};
 
@@ -15,14 +16,14 @@ use super::manifest::MessageEntry;
 
 /// The `pec_kind`s of receipts and notices about a sent message (pec-rules.md 3.2),
 /// in the order they are issued; the two envelopes carry someone else's message.
-const RECEIPT_KINDS: [&str; 7] = [
-    "accettazione",
-    "non-accettazione",
-    "presa-in-carico",
-    "avvenuta-consegna",
-    "errore-consegna",
-    "preavviso-errore-consegna",
-    "rilevazione-virus",
+const RECEIPT_KINDS: [Kind; 7] = [
+    Kind::Accettazione,
+    Kind::NonAccettazione,
+    Kind::PresaInCarico,
+    Kind::AvvenutaConsegna,
+    Kind::ErroreConsegna,
+    Kind::PreavvisoErroreConsegna,
+    Kind::RilevazioneVirus,
 ];
 
 /// One sent message: from the provider's records when it was accepted, or only
@@ -54,7 +55,7 @@ pub async fn sent(c: &mut Conn, address: &str, messages: &[MessageEntry], top: &
         let (Some(kind), Some(id)) = (m.pec_kind.as_deref(), m.identificativo.as_deref()) else {
             continue;
         };
-        if RECEIPT_KINDS.contains(&kind) {
+        if RECEIPT_KINDS.iter().any(|k| k.as_str() == kind) {
             receipts.entry(id).or_default().push(Receipt {
                 kind: kind.to_string(),
                 at: m.internal_date,
@@ -88,7 +89,7 @@ pub async fn sent(c: &mut Conn, address: &str, messages: &[MessageEntry], top: &
         });
     }
     // Receipts of the same millisecond in the order the rules issue them.
-    let order = |kind: &str| RECEIPT_KINDS.iter().position(|k| *k == kind);
+    let order = |kind: &str| RECEIPT_KINDS.iter().position(|k| k.as_str() == kind);
     for s in &mut sent {
         s.receipts.sort_by_key(|r| (r.at, order(&r.kind)));
     }

@@ -166,7 +166,7 @@ pub async fn set_pec(office: &Office, new: &CommunicatedPec<'_>) -> Result<PecRe
 }
 
 async fn member_of(c: &mut store::Conn, order: &StoredOrder, cf: &str) -> Result<(StoredMember, Member)> {
-    let tax_id = TaxId::parse(cf).map_err(|e| Error::invalid("codice_fiscale", format!("{cf:?}: {e}")))?;
+    let tax_id = TaxId::parse(cf).map_err(|e| Error::invalid("codice_fiscale", e.to_string()))?;
     let stored = reg::member(c, &order.code, tax_id.as_str()).await?.ok_or_else(|| {
         Error::not_found(
             "codice_fiscale",
