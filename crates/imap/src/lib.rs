@@ -51,9 +51,10 @@ pub trait Auth: Send + Sync + 'static {
 pub struct Login {
     pub address: String,
     pub mailbox_id: i64,
-    /// The session may only read (the [`Auth`]'s decision, e.g. a suspended mailbox):
-    /// SELECT opens read-only and every change is refused with `[CONTACTADMIN]`.
-    pub read_only: bool,
+    /// When the session may only read (the [`Auth`]'s decision, e.g. a suspended
+    /// mailbox), why, as a sentence for the user: SELECT opens read-only and every
+    /// change is refused with `[CONTACTADMIN]` and this text.
+    pub read_only: Option<String>,
 }
 
 /// Why a login is refused; each becomes a tagged NO with an RFC 5530 code.

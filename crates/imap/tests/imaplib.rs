@@ -207,7 +207,10 @@ async fn implicit_tls_authenticate_and_the_mailbox_status_rules() {
     assert_eq!(out["suspended_select"], "read-only");
     assert_eq!(
         out["suspended_append"],
-        serde_json::json!(["NO", format!("[CONTACTADMIN] The mailbox {SUSPENDED} can only be read")])
+        serde_json::json!([
+            "NO",
+            format!("[CONTACTADMIN] The mailbox {SUSPENDED} is suspended: it can only be read")
+        ])
     );
     assert_eq!(out["suspended_create"][0], "NO");
 }

@@ -120,9 +120,9 @@ impl imap::Auth for StoreAuth {
         use imap::LoginError as E;
         match self.check(user, password).await {
             Ok((address, mailbox_id, read_only)) => Ok(imap::Login {
+                read_only: read_only.then(|| format!("The mailbox {address} is suspended: it can only be read")),
                 address,
                 mailbox_id,
-                read_only,
             }),
             Err(Refusal::Invalid) => Err(E::Invalid),
             Err(Refusal::Throttled(text)) => Err(E::Throttled(text)),

@@ -15,7 +15,8 @@ enum Outcome {
     Ok {
         address: String,
         mailbox_id: i64,
-        read_only: bool,
+        /// Why the session may only read, when it may only read.
+        read_only: Option<String>,
     },
     Invalid,
     Throttled(String),
@@ -27,9 +28,15 @@ impl ReadLogin {
     async fn check(&self, protocol: &str, user: &str, password: &str, ip: IpAddr) -> Outcome {
         match self.0.login(protocol, user, password, ip, Purpose::Read).await {
             Ok(Ok(granted)) => Outcome::Ok {
+                read_only: granted.read_only.then(|| {
+                    format!(
+                        "The mailbox {} is {}: it can only be read",
+                        granted.mailbox.address,
+                        granted.mailbox.status.as_str()
+                    )
+                }),
                 address: granted.mailbox.address,
                 mailbox_id: granted.mailbox.id,
-                read_only: granted.read_only,
             },
             Ok(Err(LoginRefused::Invalid)) => Outcome::Invalid,
             Ok(Err(LoginRefused::Throttled { retry_after })) => Outcome::Throttled(format!(

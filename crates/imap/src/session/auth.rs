@@ -17,9 +17,8 @@ impl<A: Auth> Session<A> {
     pub(super) async fn login(&mut self, tag: &Tag<'_>, user: &str, password: &str) -> Step {
         match self.auth.login(user, password, self.peer.ip()).await {
             Ok(login) => {
-                tracing::info!(peer = %self.peer, address = %login.address, read_only = login.read_only, "IMAP login");
+                tracing::info!(peer = %self.peer, address = %login.address, read_only = login.read_only.is_some(), "IMAP login");
                 self.user = Some(User {
-                    address: login.address,
                     mailbox_id: login.mailbox_id,
                     read_only: login.read_only,
                 });

@@ -36,7 +36,7 @@ impl<A: Auth> Session<A> {
         let mut c = self.store.conn().await?;
         let folder = self.existing(&mut c, name).await?;
         let list = messages::list(&mut c, folder.id).await?;
-        let read_only = examine || user.read_only;
+        let read_only = examine || user.read_only.is_some();
         let view = View::new(&folder, &list, read_only);
         let mut flags: Vec<Flag<'static>> = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"]
             .into_iter()

@@ -51,10 +51,9 @@ const READ_CHUNK: usize = 16 * 1024;
 /// The logged-in mailbox.
 #[derive(Debug, Clone)]
 pub(crate) struct User {
-    pub address: String,
     pub mailbox_id: i64,
-    /// [`crate::Login::read_only`]: the Auth lets this session only read.
-    pub read_only: bool,
+    /// [`crate::Login::read_only`]: why the Auth lets this session only read.
+    pub read_only: Option<String>,
 }
 
 pub(crate) struct Session<A> {
@@ -447,13 +446,8 @@ impl<A: Auth> Session<A> {
 
     /// Refuses changes when the mailbox or the selected folder is read-only.
     pub(super) fn writable(&self) -> Result<(), Reply> {
-        if let Some(user) = &self.user
-            && user.read_only
-        {
-            return Err(Reply::no(
-                Some(code("CONTACTADMIN")),
-                format!("The mailbox {} can only be read", user.address),
-            ));
+        if let Some(why) = self.user.as_ref().and_then(|u| u.read_only.as_ref()) {
+            return Err(Reply::no(Some(code("CONTACTADMIN")), why.clone()));
         }
         Ok(())
     }
