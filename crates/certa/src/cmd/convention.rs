@@ -18,6 +18,7 @@ pub enum Command {
     /// Store a convention from its file (format: crates/lifecycle/src/convention/format.md).
     /// The whole file is validated first: on any error nothing is stored.
     Create {
+        /// The convention's TOML file.
         file: PathBuf,
         /// Replace the stored convention with the same code.
         #[arg(long)]
@@ -27,6 +28,7 @@ pub enum Command {
     },
     /// A stored convention: plans, prices net/VAT/gross, notice schedule, expiry policy, payers.
     Show {
+        /// The convention's code.
         code: String,
         /// Print the stored TOML as it was given.
         #[arg(long)]
@@ -36,6 +38,7 @@ pub enum Command {
     },
     /// The stored conventions.
     List {
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]

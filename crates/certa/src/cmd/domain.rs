@@ -11,6 +11,7 @@ use super::{DataArgs, OnCommandLine};
 pub enum Command {
     /// Host mailboxes of another domain on this provider.
     Add {
+        /// The domain, e.g. pec.example.it.
         domain: String,
         #[command(flatten)]
         data: DataArgs,

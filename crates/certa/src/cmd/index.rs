@@ -22,6 +22,7 @@ pub struct IndexArgs {
     index: Option<PathBuf>,
     #[arg(long, env = "CERTA_DATA", default_value = "certa-data")]
     data: PathBuf,
+    /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }

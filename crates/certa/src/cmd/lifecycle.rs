@@ -33,6 +33,7 @@ pub struct RunArgs {
     /// The instant to run at (RFC 3339, e.g. 2025-03-10T11:00:00+01:00); default now.
     #[arg(long)]
     now: Option<DateTime<FixedOffset>>,
+    /// Print the report as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]

@@ -14,7 +14,9 @@ use super::{DataArgs, OnCommandLine, print_json};
 pub enum Command {
     /// Create a mailbox; the password is read from standard input unless --password is given.
     Add {
+        /// The mailbox's address.
         address: String,
+        /// The password (at least 8 characters); read from standard input when not given.
         #[arg(long)]
         password: Option<String>,
         /// Quota in bytes (default 1 GB).
@@ -33,6 +35,7 @@ pub enum Command {
     },
     /// The messages of a mailbox, folder by folder, with their PEC kind.
     Show {
+        /// The mailbox's address.
         address: String,
         /// Print the mailbox and its messages as JSON.
         #[arg(long)]
@@ -42,14 +45,18 @@ pub enum Command {
     },
     /// Set a mailbox active, suspended, receive-only or closed.
     Status {
+        /// The mailbox's address.
         address: String,
+        /// active, suspended, receive-only or closed.
         status: String,
         #[command(flatten)]
         data: DataArgs,
     },
     /// Set a mailbox's password, read from standard input unless --password is given.
     Password {
+        /// The mailbox's address.
         address: String,
+        /// The password (at least 8 characters); read from standard input when not given.
         #[arg(long)]
         password: Option<String>,
         #[command(flatten)]
@@ -59,6 +66,7 @@ pub enum Command {
     /// tree, a manifest for `certa mailbox import`, and an index of sent messages and
     /// their receipts. Works whatever the mailbox's status.
     Export {
+        /// The mailbox's address.
         address: String,
         /// The archive to write (.tar.gz).
         #[arg(long)]
@@ -73,6 +81,7 @@ pub enum Command {
     /// (create it with `certa mailbox add`): all of it or, on any problem, nothing. The
     /// quota is not enforced on import; the usage is reported.
     Import {
+        /// The mailbox's address.
         address: String,
         /// The archive to read (.tar.gz).
         #[arg(long)]

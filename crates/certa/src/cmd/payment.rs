@@ -49,6 +49,7 @@ pub struct RecordArgs {
     /// log happen at that time.
     #[arg(long)]
     now: Option<DateTime<FixedOffset>>,
+    /// Print the report as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -94,6 +95,7 @@ pub struct ImportArgs {
     /// Apply the payments as at this instant (RFC 3339) instead of now.
     #[arg(long)]
     now: Option<DateTime<FixedOffset>>,
+    /// Print the report as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]

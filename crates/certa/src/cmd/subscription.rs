@@ -20,7 +20,9 @@ pub enum Command {
     /// A subscription: state, expiry, convention and plan, holder, cancellation,
     /// orders and payments, the lifecycle log.
     Show {
+        /// The mailbox's address.
         address: String,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -31,6 +33,7 @@ pub enum Command {
         /// Only those of this convention.
         #[arg(long)]
         convention: Option<String>,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -39,6 +42,7 @@ pub enum Command {
     /// The renewal order of the current expiry (created once): its ID to write in the
     /// bank transfer's reference, the amount with VAT, the ways to pay, the link.
     Renew {
+        /// The mailbox's address.
         address: String,
         /// Change plan at renewal.
         #[arg(long)]
@@ -46,6 +50,7 @@ pub enum Command {
         /// As at this instant (RFC 3339) instead of now.
         #[arg(long)]
         now: Option<DateTime<FixedOffset>>,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -55,6 +60,7 @@ pub enum Command {
     /// (those are read by the daily machine): no more notices nor tacit renewal, the
     /// service ends at expiry.
     Cancel {
+        /// The mailbox's address.
         address: String,
         /// The legal time of the request (RFC 3339): a PEC's acceptance, a registered letter's receipt.
         #[arg(long)]
@@ -62,6 +68,7 @@ pub enum Command {
         /// How it was received, kept in the lifecycle log.
         #[arg(long, default_value = "recorded by the operator")]
         source: String,
+        /// As at this instant (RFC 3339) instead of now.
         #[arg(long)]
         now: Option<DateTime<FixedOffset>>,
         #[command(flatten)]
