@@ -18,7 +18,6 @@
 //! nothing but the setup time.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,10 +33,6 @@ use lifecycle::policy::{Done, due_actions, perform};
 use lifecycle::subscription::{Pricing, Subscription, activate};
 use office::Office;
 use store::lifecycle as lc;
-
-use crate::provider::Provider;
-use crate::provider::config::Listen;
-use crate::provider::setup::{IndexEntry, create, write_index};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -163,7 +158,7 @@ async fn measure_days(
 ) -> Result<Vec<(NaiveDate, Figures, Figures)>> {
     let first = settings.day;
     let hands = Arc::new(Hands(Mutex::new(noon(first - Days::new(1)))));
-    let office = open(settings, dir, hands.clone()).await?;
+    let office = super::office_in(dir, settings.database.as_deref(), hands.clone()).await?;
     let store = office.store();
     if !lc::live_page(&mut *store.conn().await?, 0, 1).await?.is_empty() {
         bail!(
@@ -206,24 +201,6 @@ async fn measure_days(
     }
     office.close().await;
     Ok(measured)
-}
-
-/// A provider of its own in `dir`, on the bench's clock.
-async fn open(settings: &Settings, dir: &Path, hands: Arc<Hands>) -> Result<Office> {
-    let data = dir.join("provider");
-    let unused = SocketAddr::from(([127, 0, 0, 1], 0));
-    let listen = Listen {
-        submission: unused,
-        submissions: unused,
-        inbound: unused,
-    };
-    create(&data, "bench.certa.test", "Certa Bench", listen, "../index.toml")?;
-    write_index(
-        &dir.join("index.toml"),
-        &[IndexEntry::of(&data, "bench.certa.test", "Certa Bench", unused)],
-    )?;
-    let provider = Provider::open_with_clock(&data, settings.database.as_deref(), hands).await?;
-    Ok(Office::new(provider.engine))
 }
 
 async fn put_conventions(office: &Office) -> Result<BTreeMap<String, Convention>> {

@@ -23,7 +23,6 @@
 //! the tables, as an installation serving several Orders does.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,10 +40,6 @@ use registry::MemberStatus;
 use registry::inipec::IniPecFormat;
 use registry::model::Channel;
 use store::registry::{self as reg, MemberRow, NewPec};
-
-use crate::provider::Provider;
-use crate::provider::config::Listen;
-use crate::provider::setup::{IndexEntry, create, write_index};
 
 mod roll;
 use roll::{Generated, generate, roll_csv};
@@ -121,21 +116,8 @@ impl Bench {
     /// A provider in `settings.dir` with an empty registry, and the roll generated.
     pub async fn prepare(settings: &Settings<'_>) -> Result<Bench> {
         let dir = settings.dir;
-        let data = dir.join("provider");
-        let unused = SocketAddr::from(([127, 0, 0, 1], 0));
-        let listen = Listen {
-            submission: unused,
-            submissions: unused,
-            inbound: unused,
-        };
-        create(&data, "bench.certa.test", "Certa Bench", listen, "../index.toml")?;
-        write_index(
-            &dir.join("index.toml"),
-            &[IndexEntry::of(&data, "bench.certa.test", "Certa Bench", unused)],
-        )?;
         let clock = Arc::new(BenchClock(Mutex::new(noon(settings.day))));
-        let provider = Provider::open_with_clock(&data, settings.database, clock.clone()).await?;
-        let office = Office::new(provider.engine);
+        let office = super::office_in(dir, settings.database, clock.clone()).await?;
         if !orders::list(&office).await?.is_empty() {
             bail!(
                 "{} already holds Orders: give an empty database",
