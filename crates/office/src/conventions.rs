@@ -181,7 +181,7 @@ pub(crate) async fn stored(c: &mut store::Conn, code: &str, field: &'static str)
                 "unknown convention code \"{}\" (known: {})",
                 code.trim(),
                 if known.is_empty() {
-                    "none: add one with `certa convention create`".to_string()
+                    "none stored yet".to_string()
                 } else {
                     known.join(", ")
                 }

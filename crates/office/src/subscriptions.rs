@@ -62,9 +62,10 @@ pub async fn create(office: &Office, new: &NewSubscription<'_>) -> Result<Create
     let address = mailboxes::normalize(new.address).map_err(|e| Error::invalid("address", e.to_string()))?;
     let sub = activate(&conv, new.plan, &address, holder, at, new.pricing).map_err(|e| refused_activation(&conv, e))?;
     if mailboxes::get(&mut tx, &address).await?.is_none() {
-        return Err(Error::refused(format!(
-            "no mailbox {address} here: create it first with `certa mailbox add`"
-        )));
+        return Err(Error::not_found(
+            "address",
+            format!("no mailbox {address} on this provider: create the mailbox first"),
+        ));
     }
     let encoded = Encoded::of(&sub)?;
     let row = lc::insert_subscription(&mut tx, &encoded.row(&sub), store::millis(at))
@@ -241,11 +242,10 @@ pub async fn show(office: &Office, address: &str) -> Result<Shown> {
     let address = mailboxes::normalize(address).map_err(|e| Error::invalid("address", e.to_string()))?;
     let row = match lc::subscription(&mut c, &address).await? {
         Some(row) => row,
-        None => lc::history(&mut c, &address).await?.pop().ok_or_else(|| {
-            Error::refused(format!(
-                "{address} has no subscription (create one with `certa subscription create`)"
-            ))
-        })?,
+        None => lc::history(&mut c, &address)
+            .await?
+            .pop()
+            .ok_or_else(|| Error::not_found("address", format!("{address} has no subscription")))?,
     };
     let sub = readable(&row)?;
     let orders = lc::orders_of(&mut c, &row.mailbox).await?;

@@ -111,8 +111,8 @@ async fn each_refused_subscription_names_its_field_and_writes_nothing() {
                     address: "nessuno@pec.dcssrl.it",
                     ..base.clone()
                 },
-                None,
-                "create it first",
+                Some("address"),
+                "create the mailbox first",
             ),
             // Poste's offer ended in 2016: the list price would be accepted.
             (poste.clone(), Some("list_price"), "ended on 2016-11-18"),

@@ -78,7 +78,11 @@ impl<T> OnCommandLine<T> for office::Result<T> {
                     .iter()
                     .find(|(f, _)| *f == field)
                     .map_or_else(|| format!("--{}", field.replace('_', "-")), |(_, n)| (*n).to_owned());
-                anyhow::anyhow!("{name}: {}", e.reason())
+                let hint = match (&e, field) {
+                    (office::Error::NotFound { .. }, "order") => " (add it with `certa order add`)",
+                    _ => "",
+                };
+                anyhow::anyhow!("{name}: {}{hint}", e.reason())
             }
             None => anyhow::Error::new(e),
         })

@@ -185,8 +185,7 @@ async fn check_sender(c: &mut store::Conn, order: &StoredOrder, signer: &Signer)
     }
     let Some(delegate) = stored::delegate(order)? else {
         return Err(Error::refused(format!(
-            "Order {}: no signing delegate registered (certa order add ... --delegate CF): \
-             ReGIndE refuses a file signed by anyone else",
+            "Order {}: no signing delegate registered: ReGIndE refuses a file signed by anyone else",
             order.code
         )));
     };

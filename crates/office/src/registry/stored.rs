@@ -69,12 +69,9 @@ pub(crate) fn official(p: &StoredPec) -> Result<OfficialPec> {
 
 /// The Order named by `order` (any case).
 pub(crate) async fn order(c: &mut store::Conn, code: &str) -> Result<StoredOrder> {
-    reg::order(c, code).await?.ok_or_else(|| {
-        Error::not_found(
-            "order",
-            format!("no Order {code:?} on this installation (add it with `certa order add`)"),
-        )
-    })
+    reg::order(c, code)
+        .await?
+        .ok_or_else(|| Error::not_found("order", format!("no Order {code:?} on this installation")))
 }
 
 /// The Order's registered signing delegate, if any.
