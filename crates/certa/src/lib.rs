@@ -5,4 +5,3 @@ pub mod bench;
 pub mod cmd;
 pub mod provider;
 pub mod trust;
-pub mod webhook;

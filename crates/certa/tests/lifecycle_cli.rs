@@ -936,9 +936,9 @@ fn the_webhook_of_certa_serve_records_signed_payments_once_and_the_daily_machine
         r#"{{"payment_id":"pay_001","order_id":"{order}","amount":"7.93","paid_at":"{}","method":"card"}}"#,
         chrono::Utc::now().to_rfc3339()
     );
-    let sign = |body: &str| certa::webhook::signature(secret.as_bytes(), body.as_bytes());
+    let sign = |body: &str| web::webhook::signature(secret.as_bytes(), body.as_bytes());
     let before = p.show(&address);
-    let wrong = certa::webhook::signature(b"un altro segreto qualunque", body.as_bytes());
+    let wrong = web::webhook::signature(b"un altro segreto qualunque", body.as_bytes());
     for signature in [None, Some(wrong.as_str()), Some("sha256=00")] {
         let (status, answer) = post(&url, &ca, &body, signature);
         assert_eq!(status, 401, "{signature:?}: {answer}");

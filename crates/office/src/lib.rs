@@ -22,6 +22,8 @@ pub mod conventions;
 pub mod daily;
 pub mod error;
 pub mod journal;
+pub mod login;
+pub mod mail;
 pub mod mailboxes;
 pub mod payments;
 pub mod registry;

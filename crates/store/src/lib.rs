@@ -24,6 +24,7 @@ pub mod mailboxes;
 pub mod messages;
 pub mod pec;
 pub mod registry;
+pub mod sessions;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -311,3 +311,17 @@ pub async fn set_special_use(c: &mut Conn, folder_id: i64, special_use: Option<&
         .await?;
     Ok(())
 }
+
+/// Per folder of a mailbox: (folder id, messages, messages without `\Seen`).
+pub async fn folder_counts(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(i64, i64, i64)>> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT f.id, COUNT(m.id),
+                COALESCE(SUM(CASE WHEN m.id IS NOT NULL AND (' ' || m.flags || ' ') NOT LIKE '% \\Seen %' ESCAPE '!' THEN 1 ELSE 0 END), 0)
+         FROM folders f LEFT JOIN messages m ON m.folder_id = f.id
+         WHERE f.mailbox_id = $1 GROUP BY f.id ORDER BY f.id",
+    )
+    .bind(mailbox_id)
+    .fetch_all(c)
+    .await?;
+    Ok(rows)
+}

@@ -13,6 +13,8 @@
 //!   ordinary SMTP sink of the end-to-end tests;
 //! - [`demo`]: `certa demo --free-ports` running, and what its `demo.json` says;
 //! - [`postgres`]: a PostgreSQL database of its own for a test;
+//! - [`office`]: a provider in process, its office on a clock the test holds, on
+//!   SQLite or PostgreSQL;
 //! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in
@@ -24,6 +26,7 @@
 pub mod client;
 pub mod conformance;
 pub mod demo;
+pub mod office;
 pub mod pki;
 pub mod postgres;
 pub mod process;

@@ -14,7 +14,7 @@ use office::mailboxes::{self, NewMailbox};
 use store::mailboxes::DEFAULT_QUOTA;
 
 use super::OnCommandLine;
-use crate::provider::config::{Access, Listen, ProviderConfig};
+use crate::provider::config::{Access, Listen, ProviderConfig, WebSettings};
 use crate::provider::setup::{IndexEntry, create, write_index};
 use crate::provider::{Bound, Listeners, Provider, interrupted};
 
@@ -36,6 +36,8 @@ struct Spec {
     domain: &'static str,
     name: &'static str,
     ports: [u16; 3],
+    /// The webmail's port without --free-ports.
+    web_port: u16,
     users: [&'static str; 2],
 }
 
@@ -45,6 +47,7 @@ const PROVIDERS: [Spec; 2] = [
         domain: "nord.pec.test",
         name: "Certa Nord S.p.A.",
         ports: [1587, 1465, 2525],
+        web_port: 8443,
         users: ["mario.rossi", "anna.neri"],
     },
     Spec {
@@ -52,6 +55,7 @@ const PROVIDERS: [Spec; 2] = [
         domain: "sud.pec.test",
         name: "Certa Sud S.p.A.",
         ports: [1588, 1466, 2526],
+        web_port: 8444,
         users: ["luca.verdi", "studio.bianchi"],
     },
 ];
@@ -88,6 +92,9 @@ pub struct DemoProvider {
     pub pop3_port: Option<u16>,
     #[serde(default)]
     pub pop3s_port: Option<u16>,
+    /// The webmail (HTTPS).
+    #[serde(default)]
+    pub web_url: Option<String>,
     pub mailboxes: Vec<DemoMailbox>,
 }
 
@@ -111,7 +118,9 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     // before the configuration and the index name them, and nothing can take one meanwhile.
     let mut prepared = Vec::new();
     for spec in &PROVIDERS {
-        let listeners = Listeners::bind(listen_of(spec, args.free_ports), access_of(spec, args.free_ports)).await?;
+        let mut listeners = Listeners::bind(listen_of(spec, args.free_ports), access_of(spec, args.free_ports)).await?;
+        let web_port = if args.free_ports { 0 } else { spec.web_port };
+        listeners.bind_web(SocketAddr::from(([127, 0, 0, 1], web_port))).await?;
         let addresses = listeners.addresses()?;
         let data = dir.join(spec.dir);
         let listen = Listen {
@@ -132,6 +141,14 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             pop3s: addresses.pop3s,
             suspended_can_read: None,
         };
+        config.web = Some(WebSettings {
+            listen: addresses.web.context("the webmail's listener is bound")?,
+            ..config.web.unwrap_or(WebSettings {
+                listen: addresses.submission,
+                idle_minutes: None,
+                max_upload_mb: None,
+            })
+        });
         config.smarthost = smarthost.clone();
         config.save(&data)?;
         prepared.push((listeners, addresses));
@@ -278,6 +295,7 @@ fn describe(spec: &Spec, data: &Path, bound: Bound, mailboxes: Vec<DemoMailbox>)
         imaps_port: bound.imaps.map(|a| a.port()),
         pop3_port: bound.pop3.map(|a| a.port()),
         pop3s_port: bound.pop3s.map(|a| a.port()),
+        web_url: bound.web.map(|a| format!("https://{a}/")),
         mailboxes,
     }
 }
@@ -302,6 +320,9 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
                 "  POP3             {}:{} (STLS)       {}:{} (TLS)",
                 p.host, a, p.host, b
             );
+        }
+        if let Some(url) = &p.web_url {
+            println!("  webmail          {url}");
         }
         for m in &p.mailboxes {
             println!("  mailbox          {}   password {}", m.address, m.password);

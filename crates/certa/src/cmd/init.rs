@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use crate::provider::config::{Access, Listen};
+use crate::provider::config::{Access, Listen, WebSettings};
 use crate::provider::setup::{IndexEntry, create, relative_to, write_index};
 
 #[derive(clap::Args)]
@@ -42,6 +42,9 @@ pub struct Args {
     /// POP3 with implicit TLS; default 127.0.0.1:1995 unless another listener was given.
     #[arg(long)]
     pub pop3s: Option<SocketAddr>,
+    /// The webmail (HTTPS); default 127.0.0.1:8443 unless another listener was given.
+    #[arg(long)]
+    pub web: Option<SocketAddr>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -78,6 +81,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         given
     };
+    let web = match args.web {
+        Some(addr) => Some(addr),
+        None if defaults => Some(SocketAddr::new(args.submission.ip(), 8443)),
+        None => None,
+    };
+    config.web = web.map(|listen| WebSettings {
+        listen,
+        idle_minutes: None,
+        max_upload_mb: None,
+    });
     config.save(&args.data)?;
     if args.index.is_none() {
         let entry = IndexEntry::of(&args.data, &args.domain, &args.name, args.inbound);

@@ -40,8 +40,11 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         bound.inbound,
         provider.engine.store().describe()
     );
+    if let Some(addr) = bound.web {
+        println!("webmail: https://{addr}/");
+    }
     if let Some(addr) = webhook {
-        println!("payment webhook: https://{addr}{}", crate::webhook::PATH);
+        println!("payment webhook: https://{addr}{}", web::webhook::PATH);
     }
     interrupted().await;
     println!("shutting down");

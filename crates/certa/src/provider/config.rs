@@ -33,6 +33,11 @@
 //!
 //! # smarthost = { host = "127.0.0.1", port = 25, tls = "none" }   # ordinary recipients
 //!
+//! [web]                                # the webmail over HTTPS (optional)
+//! listen = "127.0.0.1:8443"
+//! idle_minutes = 30                    # a session ends after this long without a request
+//! max_upload_mb = 100                  # the largest message with attachments sent from the web
+//!
 //! [lifecycle]                          # notices, payments, the daily machine (all optional)
 //! provider_name = "Certa Nord S.p.A."  # sender of notices; default: `name`
 //! management_address = "gestione@nord.certa.test"   # cancellations by PEC; default gestione@domain
@@ -73,9 +78,51 @@ pub struct ProviderConfig {
     pub limits: Limits,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smarthost: Option<Endpoint>,
+    /// The webmail over HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<WebSettings>,
     /// Notices, payments and the daily machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifecycleSettings>,
+}
+
+/// `[web]`: where the webmail listens, and how its sessions and uploads behave.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub listen: SocketAddr,
+    /// Minutes without a request after which a session ends (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_minutes: Option<u32>,
+    /// The largest request accepted, in MB (default 100: the default message size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_mb: Option<u32>,
+}
+
+impl WebSettings {
+    fn validate(&self) -> Result<()> {
+        if self.idle_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
+            bail!("[web] idle_minutes: between 1 and 1440");
+        }
+        if self.max_upload_mb.is_some_and(|m| m == 0 || m > 1024) {
+            bail!("[web] max_upload_mb: between 1 and 1024");
+        }
+        Ok(())
+    }
+
+    /// The web front end's settings.
+    pub fn settings(&self) -> web::Settings {
+        let d = web::Settings::default();
+        web::Settings {
+            session: office::login::SessionPolicy {
+                idle: self
+                    .idle_minutes
+                    .map_or(d.session.idle, |m| std::time::Duration::from_secs(u64::from(m) * 60)),
+                ..d.session
+            },
+            max_upload: self.max_upload_mb.map_or(d.max_upload, |m| m as usize * 1024 * 1024),
+        }
+    }
 }
 
 fn default_anomaly() -> AnomalyPolicy {
@@ -289,6 +336,10 @@ impl ProviderConfig {
             .with_context(|| format!("cannot read {} (create a provider with `certa init`)", path.display()))?;
         let config: ProviderConfig = toml::from_str(&text)
             .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
+        if let Some(w) = &config.web {
+            w.validate()
+                .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
+        }
         if let Some(l) = &config.lifecycle {
             l.validate(data)
                 .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;

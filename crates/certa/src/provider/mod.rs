@@ -38,6 +38,8 @@ pub struct Bound {
     pub imaps: Option<SocketAddr>,
     pub pop3: Option<SocketAddr>,
     pub pop3s: Option<SocketAddr>,
+    /// The webmail (HTTPS).
+    pub web: Option<SocketAddr>,
 }
 
 impl Provider {
@@ -98,7 +100,10 @@ impl Provider {
     /// Starts the listeners of its configuration and the job workers until `shutdown` is
     /// cancelled.
     pub async fn start(&self, shutdown: CancellationToken) -> Result<(Bound, tokio::task::JoinHandle<()>)> {
-        let listeners = Listeners::bind(self.config.listen, self.config.access).await?;
+        let mut listeners = Listeners::bind(self.config.listen, self.config.access).await?;
+        if let Some(w) = &self.config.web {
+            listeners.bind_web(w.listen).await?;
+        }
         self.start_on(listeners, shutdown).await
     }
 
@@ -169,6 +174,14 @@ impl Provider {
                 .context("cannot start the POP3 server")?;
             joins.push(handle.join);
         }
+        if let Some(listener) = listeners.web {
+            let settings = self.config.web.as_ref().map(|w| w.settings()).unwrap_or_default();
+            let state = web::AppState::new(office::Office::new(self.engine.clone()), settings);
+            let (_, join) = web::spawn(listener, self.tls.clone(), state, shutdown.clone())
+                .await
+                .context("cannot start the web server")?;
+            joins.push(join);
+        }
         self.engine.recover().await?;
         self.engine.schedule_purge().await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -198,6 +211,7 @@ pub struct Listeners {
     imaps: Option<TcpListener>,
     pop3: Option<TcpListener>,
     pop3s: Option<TcpListener>,
+    web: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -222,7 +236,17 @@ impl Listeners {
             imaps: bind_if(access.imaps, "IMAP, TLS").await?,
             pop3: bind_if(access.pop3, "POP3").await?,
             pop3s: bind_if(access.pop3s, "POP3, TLS").await?,
+            web: None,
         })
+    }
+
+    /// Binds the webmail's address too.
+    pub async fn bind_web(&mut self, addr: SocketAddr) -> Result<()> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (web)"))?;
+        self.web = Some(listener);
+        Ok(())
     }
 
     /// The bound addresses: the real ports where 0 was asked for.
@@ -237,6 +261,7 @@ impl Listeners {
             imaps: addr_if(&self.imaps)?,
             pop3: addr_if(&self.pop3)?,
             pop3s: addr_if(&self.pop3s)?,
+            web: addr_if(&self.web)?,
         })
     }
 }
@@ -255,7 +280,7 @@ impl Provider {
         let webhook = match &settings.webhook {
             Some(w) => {
                 let secret = w.secret(data)?;
-                let (addr, join) = crate::webhook::spawn(
+                let (addr, join) = web::webhook::spawn(
                     w.listen,
                     self.tls.clone(),
                     self.engine.clone(),

@@ -28,6 +28,7 @@ pub fn create(data: &Path, domain: &str, name: &str, listen: Listen, index: &str
         listen,
         limits: Limits::default(),
         smarthost: None,
+        web: None,
         lifecycle: None,
     };
     config.save(data)?;

@@ -23,7 +23,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -38,16 +37,14 @@ use office::Office;
 use office::payments::{self, Payment, PaymentReport};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use smtp::server::CancellationToken;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::tls::TlsListener;
 
 pub const PATH: &str = "/payments/webhook";
 pub const SIGNATURE_HEADER: &str = "x-certa-signature";
-
-/// A client that connects and never finishes the TLS handshake is dropped after this.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct State {
     office: Office,
@@ -75,7 +72,7 @@ pub async fn spawn(
             async move { handle(&state, &headers, &body).await }
         }),
     );
-    let listener = TlsListener::start(tcp, TlsAcceptor::from(tls), shutdown.clone());
+    let listener = TlsListener::start(tcp, TlsAcceptor::from(tls), shutdown.clone(), "payment webhook");
     let join = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
@@ -222,63 +219,6 @@ fn refused(e: office::Error) -> Response {
         }
     };
     error(status, e.reason())
-}
-
-/// TCP connections after their TLS handshake, each done in a task of its own so a
-/// slow client does not hold up the others.
-struct TlsListener {
-    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl TlsListener {
-    fn start(tcp: TcpListener, acceptor: TlsAcceptor, shutdown: CancellationToken) -> TlsListener {
-        let local = tcp.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let (tx, ready) = tokio::sync::mpsc::channel(64);
-        tokio::spawn(async move {
-            loop {
-                let (stream, peer) = tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    accepted = tcp.accept() => match accepted {
-                        Ok(a) => a,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "payment webhook: accept failed");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            continue;
-                        }
-                    },
-                };
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, peer)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(%peer, "payment webhook: TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!(%peer, "payment webhook: TLS handshake timed out"),
-                    }
-                });
-            }
-        });
-        TlsListener { ready, local }
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(connection) => connection,
-            // The acceptor stopped (shutdown): the server's graceful shutdown ends it.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,28 @@
+//! The webmail's pages, one module per idea; each gives its routes and texts.
+
+mod folders;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, cookie};
+use crate::i18n::Texts;
+
+pub const TEXTS: Texts = folders::TEXTS;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(home)).merge(folders::routes())
+}
+
+/// The mailbox when a session cookie is there (the mail page sends an ended
+/// session to the login), else the login page.
+async fn home(headers: HeaderMap) -> Response {
+    if cookie(&headers, SESSION_COOKIE).is_some() {
+        Redirect::to("/mail").into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
