@@ -1,6 +1,6 @@
 //! Italian first, English by a switch. Every text of the pages is a key looked
 //! up here; each page module keeps its own texts (`TEXTS`: key, Italian,
-//! English) and lists them in [`CATALOGUES`]. A test checks that every key a
+//! English) and lists it in `pages::CATALOGUES`. A test checks that every key a
 //! template uses exists, once, in both languages.
 
 use std::collections::HashMap;
@@ -43,8 +43,12 @@ impl Lang {
 /// (key, Italian, English)
 pub type Texts = &'static [(&'static str, &'static str, &'static str)];
 
-/// Every page module's texts.
-pub const CATALOGUES: &[Texts] = &[COMMON, crate::auth::TEXTS, crate::pages::TEXTS];
+/// The texts outside the page modules (which list theirs in `pages::CATALOGUES`).
+const CATALOGUES: &[Texts] = &[COMMON, crate::auth::TEXTS];
+
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    CATALOGUES.iter().chain(crate::pages::CATALOGUES).flat_map(|c| c.iter())
+}
 
 /// What every page shows.
 const COMMON: Texts = &[
@@ -54,6 +58,11 @@ const COMMON: Texts = &[
     ("app.switch", "English", "Italiano"),
     ("app.logout", "Esci", "Log out"),
     ("app.logged_in_as", "Casella", "Mailbox"),
+    ("nav.folders", "Cartelle", "Folders"),
+    ("nav.compose", "Scrivi", "Write"),
+    ("nav.search", "Cerca", "Search"),
+    ("nav.security", "Sicurezza", "Security"),
+    ("nav.verify", "Verifica una PEC", "Verify a PEC"),
     (
         "app.read_only",
         "La casella è sospesa: si può leggere, non inviare né modificare.",
@@ -71,13 +80,7 @@ const COMMON: Texts = &[
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static TABLE: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        CATALOGUES
-            .iter()
-            .flat_map(|c| c.iter())
-            .map(|(k, it, en)| (*k, (*it, *en)))
-            .collect()
-    })
+    TABLE.get_or_init(|| all().map(|(k, it, en)| (*k, (*it, *en))).collect())
 }
 
 /// The text of `key` in `lang`; the key itself when it is missing (a test
@@ -97,7 +100,7 @@ mod tests {
     #[test]
     fn every_key_is_defined_once_in_both_languages() {
         let mut seen = std::collections::HashSet::new();
-        for (key, it, en) in CATALOGUES.iter().flat_map(|c| c.iter()) {
+        for (key, it, en) in all() {
             assert!(seen.insert(*key), "{key} is defined twice");
             assert!(
                 !it.trim().is_empty() && !en.trim().is_empty(),

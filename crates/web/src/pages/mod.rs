@@ -11,7 +11,8 @@ use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Texts;
 
-pub const TEXTS: Texts = folders::TEXTS;
+/// Each page module's texts (see `i18n`).
+pub const CATALOGUES: &[Texts] = &[folders::TEXTS];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(home)).merge(folders::routes())
