@@ -12,6 +12,7 @@
 //! - [`python`]: running the suites' Python scripts, and the smtplib submitter and the
 //!   ordinary SMTP sink of the end-to-end tests;
 //! - [`demo`]: `certa demo --free-ports` running, and what its `demo.json` says;
+//! - [`browser`]: the webmail's scenarios in headless chromium against a demo;
 //! - [`postgres`]: a PostgreSQL database of its own for a test;
 //! - [`office`]: a provider in process, its office on a clock the test holds, on
 //!   SQLite or PostgreSQL;
@@ -23,6 +24,7 @@
 //! The protocol crates depend on this one only as a dev-dependency, while this one
 //! depends on them: cargo allows that cycle because no shipped build includes it.
 
+pub mod browser;
 pub mod client;
 pub mod conformance;
 pub mod demo;

@@ -4,7 +4,7 @@
 //! Headers (OWASP Secure Headers): a Content-Security-Policy that allows only
 //! this origin's own scripts and styles, no inline script, no plugin, no
 //! framing (`frame-ancestors 'none'`, and X-Frame-Options for older browsers);
-//! `nosniff`; no referrer; HSTS (RFC 6797); pages not cached, since they hold
+//! `nosniff`; no referrer to other sites; HSTS (RFC 6797); pages not cached, since they hold
 //! private mail. A handler that needs other rules (a message's HTML shown in a
 //! sandboxed frame of this origin) sets its own headers, which are kept.
 
@@ -26,7 +26,9 @@ pub async fn headers(request: Request<Body>, next: Next) -> Response {
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on
+        // this site's own form posts, which [`same_origin`] must refuse.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
         (header::CACHE_CONTROL, "no-store"),
     ];
