@@ -15,6 +15,8 @@
 //! - [`postgres`]: a PostgreSQL database of its own for a test;
 //! - [`office`]: a provider in process, its office on a clock the test holds, on
 //!   SQLite or PostgreSQL;
+//! - [`net`]: providers in one process whose mail goes over a recorded wire
+//!   ([`net::Net::pump`]), on SQLite or PostgreSQL;
 //! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in
@@ -26,6 +28,7 @@
 pub mod client;
 pub mod conformance;
 pub mod demo;
+pub mod net;
 pub mod office;
 pub mod pki;
 pub mod postgres;
