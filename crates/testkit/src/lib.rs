@@ -17,6 +17,8 @@
 //!   SQLite or PostgreSQL;
 //! - [`net`]: providers in one process whose mail goes over a recorded wire
 //!   ([`net::Net::pump`]), on SQLite or PostgreSQL;
+//! - [`bundle`]: a proof bundle unpacked, its manifest checked with `sha256sum -c`, its
+//!   signatures with `openssl cms -verify`;
 //! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in
@@ -25,6 +27,7 @@
 //! The protocol crates depend on this one only as a dev-dependency, while this one
 //! depends on them: cargo allows that cycle because no shipped build includes it.
 
+pub mod bundle;
 pub mod client;
 pub mod conformance;
 pub mod demo;
