@@ -133,10 +133,11 @@ pub async fn delete(office: &Office, mailbox_id: i64, message_id: i64) -> Result
     if let Some(p) = receipts::protected(&mut tx, m.folder_id, &[m.id]).await?.first() {
         return Err(Error::refused_on("message", why_protected(p)));
     }
-    let trash = messages::folders(&mut tx, mailbox_id)
-        .await?
-        .into_iter()
-        .find(|f| f.special_use.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("\\Trash")));
+    let trash = messages::folders(&mut tx, mailbox_id).await?.into_iter().find(|f| {
+        f.special_use
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("\\Trash"))
+    });
     let to_trash = match trash {
         Some(t) if t.id != m.folder_id => {
             store::changes::move_messages(&mut tx, m.folder_id, &[m.id], t.id, now).await?;
@@ -171,5 +172,7 @@ fn refuse_if_read_only(mailbox: &mailboxes::Mailbox) -> Result<()> {
 
 async fn in_archive(c: &mut store::Conn, m: &StoredMessage) -> Result<bool> {
     let f = messages::folder_by_id(c, m.folder_id).await?;
-    Ok(f.special_use.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(ARCHIVE)))
+    Ok(f.special_use
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case(ARCHIVE)))
 }

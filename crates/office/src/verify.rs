@@ -78,7 +78,9 @@ pub(crate) fn examine(index: &ProviderIndex, raw: &[u8]) -> Examined {
     let parsed = pec::parse(raw, Some(index.trust()));
     let (outcome, line) = verdict::verdict(&parsed);
     let provider = match &parsed {
-        Parsed::Pec(m) if outcome.signature_matches() => index.provider_for_signer(&m.signature).map(|p| p.name.clone()),
+        Parsed::Pec(m) if outcome.signature_matches() => {
+            index.provider_for_signer(&m.signature).map(|p| p.name.clone())
+        }
         _ => None,
     };
     Examined {
@@ -110,7 +112,11 @@ pub async fn verify(office: &Office, raw: Vec<u8>) -> Result<Verification> {
     })
     .await
     .map_err(|e| Error::corrupt(format!("the verification stopped: {e}")))?;
-    tracing::info!(size = report.size, outcome = report.outcome.as_str(), "public verifier used");
+    tracing::info!(
+        size = report.size,
+        outcome = report.outcome.as_str(),
+        "public verifier used"
+    );
     Ok(report)
 }
 
@@ -269,7 +275,10 @@ mod tests {
         assert!(l.admit_at(ip, 0).is_ok());
         assert!(l.admit_at(ip, 1_000).is_ok());
         assert_eq!(l.admit_at(ip, 2_000), Err(Throttled { minutes: 1 }));
-        assert!(l.admit_at("192.0.2.2".parse().unwrap(), 2_000).is_ok(), "another address");
+        assert!(
+            l.admit_at("192.0.2.2".parse().unwrap(), 2_000).is_ok(),
+            "another address"
+        );
         assert!(l.admit_at(ip, 60_000).is_ok(), "the first one left the window");
     }
 

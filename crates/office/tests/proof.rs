@@ -44,7 +44,10 @@ async fn mailbox_id(office: &Office, address: &str) -> i64 {
 
 async fn inbox(office: &Office, mailbox: i64) -> Vec<store::messages::StoredMessage> {
     let mut c = office.store().conn().await.unwrap();
-    let folder = store::messages::folder(&mut c, mailbox, "INBOX").await.unwrap().unwrap();
+    let folder = store::messages::folder(&mut c, mailbox, "INBOX")
+        .await
+        .unwrap()
+        .unwrap();
     store::messages::list(&mut c, folder.id).await.unwrap()
 }
 
@@ -66,7 +69,11 @@ async fn the_proof_bundle_holds_every_receipt_and_every_signature_and_hash_check
             assert!(item.daticert_file.is_some(), "{}", item.file);
             assert!(item.signer_provider.is_some(), "{}", item.file);
         }
-        let delivery = report.items.iter().find(|i| i.kind.as_deref() == Some("avvenuta-consegna")).unwrap();
+        let delivery = report
+            .items
+            .iter()
+            .find(|i| i.kind.as_deref() == Some("avvenuta-consegna"))
+            .unwrap();
         assert_eq!(delivery.signer_provider.as_deref(), Some("Certa Sud S.p.A."));
         assert!(delivery.file.ends_with("-anna@sud.pec.test.eml"), "{}", delivery.file);
 
@@ -88,7 +95,11 @@ async fn the_proof_bundle_holds_every_receipt_and_every_signature_and_hash_check
         }
         let (ok, out) = sha256sum_check(&top);
         assert!(ok, "{out}");
-        assert_eq!(out.lines().count(), files.len() - 1, "every file but the manifest: {out}");
+        assert_eq!(
+            out.lines().count(),
+            files.len() - 1,
+            "every file but the manifest: {out}"
+        );
 
         // Every signed file verifies with openssl against its provider's CA.
         for item in &report.items {
@@ -109,16 +120,31 @@ async fn the_proof_bundle_holds_every_receipt_and_every_signature_and_hash_check
             assert!(!check[field].is_null(), "{field} in {check}");
         }
         let signature = &check["signature"];
-        for field in ["signer_subject", "signer_certificate_sha256", "chain", "signing_time", "digest_algorithm"] {
+        for field in [
+            "signer_subject",
+            "signer_certificate_sha256",
+            "chain",
+            "signing_time",
+            "digest_algorithm",
+        ] {
             assert!(!signature[field].is_null(), "{field} in {signature}");
         }
         let certificate = check["certificate_file"].as_str().unwrap();
-        assert!(std::fs::read_to_string(top.join(certificate)).unwrap().contains("BEGIN CERTIFICATE"));
+        assert!(
+            std::fs::read_to_string(top.join(certificate))
+                .unwrap()
+                .contains("BEGIN CERTIFICATE")
+        );
         let text = std::fs::read_to_string(top.join("verifica-firme.txt")).unwrap();
         assert!(text.contains("signature valid, signer trusted"), "{text}");
         let html = std::fs::read_to_string(top.join("riepilogo.html")).unwrap();
         assert!(!html.contains("<script"), "no script");
-        for expected in ["Diffida ad adempiere", identificativo.as_str(), "anna@sud.pec.test", "consegnato"] {
+        for expected in [
+            "Diffida ad adempiere",
+            identificativo.as_str(),
+            "anna@sud.pec.test",
+            "consegnato",
+        ] {
             assert!(html.contains(expected), "{expected} missing from the summary");
         }
         net.stop().await;
@@ -133,14 +159,29 @@ async fn a_message_is_downloaded_byte_for_byte_and_only_by_its_mailbox() {
         let receipt = inbox(&office, mario).await.remove(0);
         let eml = office::proof::eml(&office, mario, receipt.id).await.unwrap();
         assert_eq!(eml.bytes, office.store().blobs().get(&receipt.blob).await.unwrap());
-        assert!(eml.file_name.ends_with(".eml") && !eml.file_name.contains('/'), "{}", eml.file_name);
+        assert!(
+            eml.file_name.ends_with(".eml") && !eml.file_name.contains('/'),
+            "{}",
+            eml.file_name
+        );
 
         let luigi = net.nord().create_mailbox("luigi").await;
         let luigi = mailbox_id(&office, &luigi).await;
         let e = office::proof::eml(&office, luigi, receipt.id).await.unwrap_err();
         assert!(matches!(e, office::Error::NotFound { field: "message", .. }), "{e}");
-        let e = office::proof::bundle(&office, luigi, &identificativo).await.unwrap_err();
-        assert!(matches!(e, office::Error::NotFound { field: "identificativo", .. }), "{e}");
+        let e = office::proof::bundle(&office, luigi, &identificativo)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                office::Error::NotFound {
+                    field: "identificativo",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = office::proof::eml(&office, mario, 999_999).await.unwrap_err();
         assert!(matches!(e, office::Error::NotFound { .. }), "{e}");
         net.stop().await;
@@ -153,12 +194,20 @@ async fn receipts_are_archived_outside_the_quota_and_kept_while_their_message_is
     on_both(|backend| async move {
         let (net, office, mario, identificativo) = sent(backend).await;
         let receipts = inbox(&office, mario).await;
-        let receipt = receipts.iter().find(|m| m.pec_kind.as_deref() == Some("accettazione")).unwrap();
+        let receipt = receipts
+            .iter()
+            .find(|m| m.pec_kind.as_deref() == Some("accettazione"))
+            .unwrap();
         // The webmail's copy of the sent message, in Sent.
         let copy = {
             let mut c = office.store().conn().await.unwrap();
             let sent = store::messages::folder(&mut c, mario, "Sent").await.unwrap().unwrap();
-            let blob = office.store().blobs().put(b"Subject: Diffida\r\n\r\ncopia\r\n").await.unwrap();
+            let blob = office
+                .store()
+                .blobs()
+                .put(b"Subject: Diffida\r\n\r\ncopia\r\n")
+                .await
+                .unwrap();
             let new = store::messages::NewMessage {
                 blob: &blob,
                 size: 26,
@@ -195,7 +244,13 @@ async fn receipts_are_archived_outside_the_quota_and_kept_while_their_message_is
         assert_eq!(again.moved, 0, "idempotent");
         // The bundle still finds them in the archive.
         let bundle = office::proof::bundle(&office, mario, &identificativo).await.unwrap();
-        assert!(bundle.report.items.iter().any(|i| i.kind.as_deref() == Some("accettazione")));
+        assert!(
+            bundle
+                .report
+                .items
+                .iter()
+                .any(|i| i.kind.as_deref() == Some("accettazione"))
+        );
 
         // A move gives a message a new id: find each again by its identificativo.
         let find = |office: Office, kind: Option<&'static str>| {
@@ -204,19 +259,31 @@ async fn receipts_are_archived_outside_the_quota_and_kept_while_their_message_is
                 let mut c = office.store().conn().await.unwrap();
                 let all = store::messages::list_mailbox(&mut c, mario).await.unwrap();
                 all.into_iter()
-                    .find(|(_, m)| m.pec_kind.as_deref() == kind && m.identificativo.as_deref() == Some(&identificativo))
+                    .find(|(_, m)| {
+                        m.pec_kind.as_deref() == kind && m.identificativo.as_deref() == Some(&identificativo)
+                    })
                     .map(|(_, m)| m.id)
                     .unwrap()
             }
         };
         let receipt = find(office.clone(), Some("accettazione")).await;
         // The copy deleted (to the Trash, then for good), the receipts may go.
-        assert!(office::receipts::delete(&office, mario, copy.id).await.unwrap().to_trash);
+        assert!(
+            office::receipts::delete(&office, mario, copy.id)
+                .await
+                .unwrap()
+                .to_trash
+        );
         let e = office::receipts::delete(&office, mario, receipt).await.unwrap_err();
         assert!(matches!(e, office::Error::Refused { .. }), "still in the Trash: {e}");
         let copy = find(office.clone(), None).await;
         assert!(!office::receipts::delete(&office, mario, copy).await.unwrap().to_trash);
-        assert!(office::receipts::delete(&office, mario, receipt).await.unwrap().to_trash);
+        assert!(
+            office::receipts::delete(&office, mario, receipt)
+                .await
+                .unwrap()
+                .to_trash
+        );
         net.stop().await;
     })
     .await;
@@ -239,9 +306,13 @@ async fn the_verifier_gives_the_verdict_of_certa_verify() {
         );
 
         // A cut S/MIME message: a verdict, not an error.
-        let cut = office::verify::verify(&office, raw[..raw.len() * 2 / 3].to_vec()).await.unwrap();
+        let cut = office::verify::verify(&office, raw[..raw.len() * 2 / 3].to_vec())
+            .await
+            .unwrap();
         assert!(!cut.outcome.signature_matches(), "{}", cut.verdict);
-        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         let v = office::verify::verify(&office, noise).await.unwrap();
         assert_eq!(v.outcome, pec::verdict::Outcome::NotPec);
         let e = office::verify::verify(&office, Vec::new()).await.unwrap_err();

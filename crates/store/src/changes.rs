@@ -126,7 +126,10 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Resu
 /// move); returns the UIDs removed, in order.
 async fn discard(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Result<Vec<i64>> {
     let mut removed = Vec::new();
-    let special_use = messages::folder_by_id(c, folder_id).await.ok().and_then(|f| f.special_use);
+    let special_use = messages::folder_by_id(c, folder_id)
+        .await
+        .ok()
+        .and_then(|f| f.special_use);
     for id in ids {
         let Ok(m) = messages::get(c, *id).await else {
             continue;

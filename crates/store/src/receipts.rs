@@ -150,10 +150,11 @@ pub async fn receipts_of(c: &mut Conn, mailbox_id: i64, identificativo: &str) ->
 /// becomes the archive (its receipts stop counting in the usage).
 pub async fn archive_folder(c: &mut Conn, mailbox_id: i64, now: i64) -> Result<Folder> {
     let folders = messages::folders(c, mailbox_id).await?;
-    if let Some(f) = folders
-        .iter()
-        .find(|f| f.special_use.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(ARCHIVE)))
-    {
+    if let Some(f) = folders.iter().find(|f| {
+        f.special_use
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(ARCHIVE))
+    }) {
         return Ok(f.clone());
     }
     let folder = match folders.into_iter().find(|f| f.name == ARCHIVE_FOLDER) {

@@ -108,22 +108,36 @@ async fn a_receipt_is_not_deleted_while_the_message_it_proves_is_kept() {
             assert_eq!(removed.kept[0].kept_by, f.copy.id);
             assert_eq!(removed.kept[0].identificativo, ID);
             let why = removed.why_kept().unwrap();
-            assert!(why.starts_with("2 receipts kept: they are the proof of a sent message"), "{why}");
+            assert!(
+                why.starts_with("2 receipts kept: they are the proof of a sent message"),
+                "{why}"
+            );
             assert_eq!(messages::list(&mut c, f.inbox).await.unwrap().len(), 2);
 
             // EXPUNGE keeps them too, flagged \Deleted.
-            changes::set_flags(&mut c, f.inbox, &[f.delivery.id], FlagOp::Add, &["\\Deleted".into()], None)
-                .await
-                .unwrap();
+            changes::set_flags(
+                &mut c,
+                f.inbox,
+                &[f.delivery.id],
+                FlagOp::Add,
+                &["\\Deleted".into()],
+                None,
+            )
+            .await
+            .unwrap();
             let removed = changes::expunge(&mut c, f.inbox, None, NOW).await.unwrap();
             assert_eq!((removed.uids.len(), removed.kept.len()), (0, 1));
 
             // A folder holding one cannot be deleted (and the caller rolls back).
-            let filed = changes::create_folder(&mut c, f.mailbox, "Pratiche", NOW).await.unwrap();
+            let filed = changes::create_folder(&mut c, f.mailbox, "Pratiche", NOW)
+                .await
+                .unwrap();
             changes::move_messages(&mut c, f.inbox, &[f.acceptance.id], filed.id, NOW)
                 .await
                 .unwrap();
-            let e = changes::delete_folder(&mut c, f.mailbox, "Pratiche", NOW).await.unwrap_err();
+            let e = changes::delete_folder(&mut c, f.mailbox, "Pratiche", NOW)
+                .await
+                .unwrap_err();
             assert!(e.to_string().contains("cannot be deleted: 1 receipt kept"), "{e}");
 
             // Once the copy is gone, the receipts go.
@@ -145,7 +159,12 @@ async fn a_message_deleted_with_its_receipts_takes_them_along() {
         changes::move_messages(&mut c, f.sent, &[f.copy.id], f.inbox, NOW)
             .await
             .unwrap();
-        let ids: Vec<i64> = messages::list(&mut c, f.inbox).await.unwrap().iter().map(|m| m.id).collect();
+        let ids: Vec<i64> = messages::list(&mut c, f.inbox)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
         let removed = changes::remove(&mut c, f.inbox, &ids, NOW).await.unwrap();
         assert_eq!((removed.uids.len(), removed.kept.len()), (3, 0));
         assert_eq!(used(&mut c).await, 0);
@@ -162,7 +181,10 @@ async fn receipts_in_the_archive_do_not_count_in_the_usage() {
         let archive = receipts::archive_folder(&mut c, f.mailbox, NOW).await.unwrap();
         assert_eq!(archive.name, receipts::ARCHIVE_FOLDER);
         assert_eq!(archive.special_use.as_deref(), Some("\\Archive"));
-        assert_eq!(receipts::archive_folder(&mut c, f.mailbox, NOW).await.unwrap().id, archive.id);
+        assert_eq!(
+            receipts::archive_folder(&mut c, f.mailbox, NOW).await.unwrap().id,
+            archive.id
+        );
         changes::move_messages(&mut c, f.inbox, &[f.acceptance.id, f.delivery.id], archive.id, NOW)
             .await
             .unwrap();

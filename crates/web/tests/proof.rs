@@ -131,15 +131,30 @@ async fn the_proof_bundle_verifies_with_sha256sum_and_openssl() {
     for f in &signed {
         assert!(openssl_verifies(&top.join(f), &ca), "{f}");
     }
-    for f in ["riepilogo.html", "verifica-firme.json", "verifica-firme.txt", "SHA256SUMS"] {
+    for f in [
+        "riepilogo.html",
+        "verifica-firme.json",
+        "verifica-firme.txt",
+        "SHA256SUMS",
+    ] {
         assert!(files.iter().any(|x| x == f), "{f} missing: {files:?}");
     }
     assert!(files.iter().any(|f| f.ends_with(".daticert.xml")));
 
     let mut anna = site.logged_in("anna").await;
-    assert_eq!(anna.get(&path).await.status, StatusCode::NOT_FOUND, "another mailbox's message");
-    assert_eq!(mario.get("/proof/nessuno@pec.office.test.zip").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(mario.get(&format!("/proof/{identificativo}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anna.get(&path).await.status,
+        StatusCode::NOT_FOUND,
+        "another mailbox's message"
+    );
+    assert_eq!(
+        mario.get("/proof/nessuno@pec.office.test.zip").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        mario.get(&format!("/proof/{identificativo}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// The body of a GET as bytes (a `Page`'s text would be lossy for a ZIP).
@@ -153,7 +168,10 @@ async fn bytes_of(site: &Site, b: &Browser, path: &str) -> Vec<u8> {
         .body(Body::empty())
         .unwrap();
     let response = site.router.clone().oneshot(r).await.unwrap();
-    axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 #[tokio::test]
@@ -165,7 +183,13 @@ async fn a_receipt_of_a_kept_message_is_refused_for_deletion_and_can_be_archived
         let id = mailbox(&site, "mario").await;
         let mut c = site.office.store().conn().await.unwrap();
         let folder = store::messages::folder(&mut c, id, "Sent").await.unwrap().unwrap();
-        let blob = site.office.store().blobs().put(b"Subject: copia\r\n\r\ncopia\r\n").await.unwrap();
+        let blob = site
+            .office
+            .store()
+            .blobs()
+            .put(b"Subject: copia\r\n\r\ncopia\r\n")
+            .await
+            .unwrap();
         let new = store::messages::NewMessage {
             blob: &blob,
             size: 25,
@@ -189,8 +213,15 @@ async fn a_receipt_of_a_kept_message_is_refused_for_deletion_and_can_be_archived
         .post(&format!("/message/{}/delete", receipt.id), &[("csrf", &csrf)])
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("è la prova di un messaggio inviato"), "{}", refused.body);
-    assert_eq!(message(&site, Some("avvenuta-consegna"), &identificativo).await.id, receipt.id);
+    assert!(
+        refused.body.contains("è la prova di un messaggio inviato"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        message(&site, Some("avvenuta-consegna"), &identificativo).await.id,
+        receipt.id
+    );
 
     let forged = mario
         .post(&format!("/message/{}/receipts/archive", receipt.id), &[("csrf", "no")])
@@ -199,7 +230,10 @@ async fn a_receipt_of_a_kept_message_is_refused_for_deletion_and_can_be_archived
     let mut anna = site.logged_in("anna").await;
     let anna_csrf = anna.get("/mail").await.csrf();
     let theirs = anna
-        .post(&format!("/message/{}/receipts/archive", receipt.id), &[("csrf", &anna_csrf)])
+        .post(
+            &format!("/message/{}/receipts/archive", receipt.id),
+            &[("csrf", &anna_csrf)],
+        )
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 
@@ -250,7 +284,9 @@ async fn the_verifier_reads_a_real_receipt_without_a_login() {
 async fn the_verifier_refuses_bad_uploads_clearly() {
     let site = Site::new().await;
     let mut b = site.browser();
-    let noise: Vec<u8> = (0..2048u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let noise: Vec<u8> = (0..2048u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
     let page = upload(&mut b, &noise).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Non è un messaggio PEC"), "{}", page.body);
@@ -280,5 +316,9 @@ async fn the_verifier_limits_each_client_address() {
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(throttled.body.contains("Troppe verifiche"));
     site.advance(chrono::Duration::minutes(11));
-    assert_eq!(upload(&mut b, &vector).await.status, StatusCode::OK, "the window moved on");
+    assert_eq!(
+        upload(&mut b, &vector).await.status,
+        StatusCode::OK,
+        "the window moved on"
+    );
 }

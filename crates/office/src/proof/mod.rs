@@ -198,12 +198,10 @@ pub async fn bundle(office: &Office, mailbox_id: i64, identificativo: &str) -> R
                 zip.add(&daticert, &xml)?;
                 item.daticert_file = Some(daticert);
             }
-            let certificate = item.signature.as_ref().and_then(|s| {
-                Some((
-                    s.signer_certificate_sha256.clone()?,
-                    s.signer_certificate_pem.clone()?,
-                ))
-            });
+            let certificate = item
+                .signature
+                .as_ref()
+                .and_then(|s| Some((s.signer_certificate_sha256.clone()?, s.signer_certificate_pem.clone()?)));
             if let Some((sha, _)) = &certificate {
                 item.certificate_file = Some(format!("certificati/{sha}.pem"));
             }

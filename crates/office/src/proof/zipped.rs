@@ -33,8 +33,8 @@ impl Zipped {
     /// A new ZIP in an unnamed temporary file of the system's temporary
     /// directory (gone when closed), every entry under `top/`, dated `at`.
     pub fn create(top: &str, at: chrono::NaiveDateTime) -> Result<Zipped> {
-        let file = tempfile::tempfile()
-            .map_err(|e| Error::file(&std::env::temp_dir(), format!("no temporary file: {e}")))?;
+        let file =
+            tempfile::tempfile().map_err(|e| Error::file(&std::env::temp_dir(), format!("no temporary file: {e}")))?;
         use chrono::{Datelike, Timelike};
         let date = DateTime::from_date_and_time(
             u16::try_from(at.year()).unwrap_or(1980),
@@ -58,7 +58,10 @@ impl Zipped {
 
     /// Adds `bytes` as `path` (relative to the top directory).
     pub fn add(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
-        let w = self.writer.as_mut().ok_or_else(|| Error::corrupt("the bundle is closed"))?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::corrupt("the bundle is closed"))?;
         w.start_file(format!("{}/{path}", self.top), self.options)
             .map_err(|e| Error::corrupt(format!("cannot write {path} into the bundle: {e}")))?;
         w.write_all(bytes)
@@ -82,7 +85,10 @@ impl Zipped {
 
     /// Writes the central directory; the file, at its start, and its size.
     pub fn finish(mut self) -> Result<(File, u64)> {
-        let w = self.writer.take().ok_or_else(|| Error::corrupt("the bundle is closed"))?;
+        let w = self
+            .writer
+            .take()
+            .ok_or_else(|| Error::corrupt("the bundle is closed"))?;
         let mut file = w
             .finish()
             .map_err(|e| Error::corrupt(format!("cannot finish the bundle: {e}")))?;

@@ -25,19 +25,31 @@ use crate::ui::{Ui, error_page, office_error, page};
 pub const TEXTS: Texts = &[
     ("proof.title", "Prova", "Proof"),
     ("proof.actions", "Prova e ricevute", "Proof and receipts"),
-    ("proof.eml", "Scarica l'originale (.eml)", "Download the original (.eml)"),
+    (
+        "proof.eml",
+        "Scarica l'originale (.eml)",
+        "Download the original (.eml)",
+    ),
     (
         "proof.bundle",
         "Scarica la prova di invio (ZIP per l'avvocato)",
         "Download the proof of sending (ZIP for a lawyer)",
     ),
-    ("proof.archive", "Archivia le ricevute di questo messaggio", "Archive this message's receipts"),
+    (
+        "proof.archive",
+        "Archivia le ricevute di questo messaggio",
+        "Archive this message's receipts",
+    ),
     (
         "proof.archive_hint",
         "Le ricevute archiviate restano nella casella ma non occupano spazio.",
         "Archived receipts stay in the mailbox but take no space.",
     ),
-    ("proof.archived_count", "ricevute già archiviate", "receipts already archived"),
+    (
+        "proof.archived_count",
+        "ricevute già archiviate",
+        "receipts already archived",
+    ),
     ("proof.delete", "Elimina", "Delete"),
     (
         "proof.protected",
@@ -47,24 +59,64 @@ pub const TEXTS: Texts = &[
          Delete the message first, or archive the receipts (the archive takes no space).",
     ),
     ("proof.done", "Fatto", "Done"),
-    ("proof.archived", "Ricevute archiviate nella cartella", "Receipts archived in the folder"),
+    (
+        "proof.archived",
+        "Ricevute archiviate nella cartella",
+        "Receipts archived in the folder",
+    ),
     ("proof.freed", "Spazio liberato (byte)", "Space freed (bytes)"),
-    ("proof.deleted_trash", "Messaggio spostato nel cestino.", "Message moved to the Trash."),
-    ("proof.deleted", "Messaggio eliminato definitivamente.", "Message deleted for good."),
+    (
+        "proof.deleted_trash",
+        "Messaggio spostato nel cestino.",
+        "Message moved to the Trash.",
+    ),
+    (
+        "proof.deleted",
+        "Messaggio eliminato definitivamente.",
+        "Message deleted for good.",
+    ),
     ("proof.back", "Torna alle cartelle", "Back to the folders"),
-    ("proof.kind.busta-trasporto", "Messaggio PEC (busta di trasporto)", "PEC message (transport envelope)"),
+    (
+        "proof.kind.busta-trasporto",
+        "Messaggio PEC (busta di trasporto)",
+        "PEC message (transport envelope)",
+    ),
     ("proof.kind.busta-anomalia", "Busta di anomalia", "Anomaly envelope"),
-    ("proof.kind.accettazione", "Ricevuta di accettazione", "Acceptance receipt"),
-    ("proof.kind.non-accettazione", "Avviso di non accettazione", "Non-acceptance notice"),
-    ("proof.kind.presa-in-carico", "Ricevuta di presa in carico", "Take-over receipt"),
-    ("proof.kind.avvenuta-consegna", "Ricevuta di avvenuta consegna", "Delivery receipt"),
-    ("proof.kind.errore-consegna", "Avviso di mancata consegna", "Non-delivery notice"),
+    (
+        "proof.kind.accettazione",
+        "Ricevuta di accettazione",
+        "Acceptance receipt",
+    ),
+    (
+        "proof.kind.non-accettazione",
+        "Avviso di non accettazione",
+        "Non-acceptance notice",
+    ),
+    (
+        "proof.kind.presa-in-carico",
+        "Ricevuta di presa in carico",
+        "Take-over receipt",
+    ),
+    (
+        "proof.kind.avvenuta-consegna",
+        "Ricevuta di avvenuta consegna",
+        "Delivery receipt",
+    ),
+    (
+        "proof.kind.errore-consegna",
+        "Avviso di mancata consegna",
+        "Non-delivery notice",
+    ),
     (
         "proof.kind.preavviso-errore-consegna",
         "Preavviso di mancata consegna (12 ore)",
         "Non-delivery warning (12 hours)",
     ),
-    ("proof.kind.rilevazione-virus", "Avviso di rilevazione virus", "Virus detection notice"),
+    (
+        "proof.kind.rilevazione-virus",
+        "Avviso di rilevazione virus",
+        "Virus detection notice",
+    ),
     ("proof.kind.other", "Messaggio", "Message"),
 ];
 
@@ -93,10 +145,9 @@ pub fn routes() -> Router<AppState> {
         .route("/proof/{file}", get(bundle))
 }
 
-/// A path id that is not a number is a message that does not exist.
-fn message_id(ui: &Ui, id: &str) -> Result<i64, Response> {
-    id.parse()
-        .map_err(|_| error_page(ui, StatusCode::NOT_FOUND, ui.t("error.not_found")))
+/// What a path id that is not a number names: a message that does not exist.
+fn not_found(ui: &Ui) -> Response {
+    error_page(ui, StatusCode::NOT_FOUND, ui.t("error.not_found"))
 }
 
 fn attachment(content_type: &'static str, file_name: &str, body: Body) -> Response {
@@ -111,9 +162,8 @@ fn attachment(content_type: &'static str, file_name: &str, body: Body) -> Respon
 }
 
 async fn eml(State(state): State<AppState>, holder: Holder, Path(id): Path<String>) -> Response {
-    let id = match message_id(&holder.ui, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&holder.ui);
     };
     match office::proof::eml(&state.office, holder.user.mailbox_id, id).await {
         // RFC 2046 5.2.1: a whole message, as it was stored.
@@ -125,7 +175,7 @@ async fn eml(State(state): State<AppState>, holder: Holder, Path(id): Path<Strin
 /// `/proof/<identificativo>.zip`: the bundle, streamed from its temporary file.
 async fn bundle(State(state): State<AppState>, holder: Holder, Path(file): Path<String>) -> Response {
     let Some(identificativo) = file.strip_suffix(".zip") else {
-        return error_page(&holder.ui, StatusCode::NOT_FOUND, holder.ui.t("error.not_found"));
+        return not_found(&holder.ui);
     };
     match office::proof::bundle(&state.office, holder.user.mailbox_id, identificativo).await {
         Ok(b) => {
@@ -154,9 +204,8 @@ impl ActionsFragment<'_> {
 }
 
 async fn actions(State(state): State<AppState>, holder: Holder, Path(id): Path<String>) -> Response {
-    let id = match message_id(&holder.ui, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&holder.ui);
     };
     match receipts::actions(&state.office, holder.user.mailbox_id, id).await {
         Ok(proof) => page(&ActionsFragment {
@@ -189,9 +238,8 @@ async fn archive(
     if let Some(refused) = holder.refuse_without_token(&form.csrf) {
         return refused;
     }
-    let id = match message_id(&holder.ui, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&holder.ui);
     };
     match receipts::archive(&state.office, holder.user.mailbox_id, id).await {
         Ok(archived) => page(&DonePage {
@@ -212,9 +260,8 @@ async fn delete(
     if let Some(refused) = holder.refuse_without_token(&form.csrf) {
         return refused;
     }
-    let id = match message_id(&holder.ui, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&holder.ui);
     };
     match receipts::delete(&state.office, holder.user.mailbox_id, id).await {
         Ok(deleted) => page(&DonePage {
@@ -223,9 +270,9 @@ async fn delete(
             deleted: Some(&deleted),
         }),
         // The office's reason names the message it proves; the page says it in its language.
-        Err(office::Error::Refused { field: Some("message"), .. }) => {
-            error_page(&holder.ui, StatusCode::CONFLICT, holder.ui.t("proof.protected"))
-        }
+        Err(office::Error::Refused {
+            field: Some("message"), ..
+        }) => error_page(&holder.ui, StatusCode::CONFLICT, holder.ui.t("proof.protected")),
         Err(e) => office_error(&holder.ui, e),
     }
 }

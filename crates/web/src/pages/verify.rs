@@ -30,7 +30,11 @@ pub const TEXTS: Texts = &[
         "Upload the .eml file of a PEC (a message, a receipt, a notice) of any provider: its kind, \
          parties, legal time and signature are read. The file is not kept.",
     ),
-    ("verify.file", "File .eml (al massimo 30 MB)", ".eml file (30 MB at most)"),
+    (
+        "verify.file",
+        "File .eml (al massimo 30 MB)",
+        ".eml file (30 MB at most)",
+    ),
     ("verify.submit", "Verifica", "Verify"),
     ("verify.result", "Esito", "Result"),
     ("verify.kind", "Tipo", "Kind"),
@@ -41,7 +45,11 @@ pub const TEXTS: Texts = &[
     ("verify.identificativo", "Identificativo", "Identificativo"),
     ("verify.msgid", "Message-ID originale", "Original Message-ID"),
     ("verify.issued_by", "Emesso da", "Issued by"),
-    ("verify.recipient", "Destinatario della ricevuta", "Recipient of the receipt"),
+    (
+        "verify.recipient",
+        "Destinatario della ricevuta",
+        "Recipient of the receipt",
+    ),
     ("verify.error", "Errore", "Error"),
     ("verify.receipt_type", "Tipo di ricevuta", "Receipt type"),
     ("verify.signature", "Firma", "Signature"),
@@ -57,9 +65,17 @@ pub const TEXTS: Texts = &[
     ),
     ("verify.problems", "Problemi rilevati", "Problems found"),
     ("verify.no_problems", "Nessun problema rilevato.", "No problem found."),
-    ("verify.details", "Dettaglio tecnico (come certa inspect)", "Technical detail (as certa inspect)"),
+    (
+        "verify.details",
+        "Dettaglio tecnico (come certa inspect)",
+        "Technical detail (as certa inspect)",
+    ),
     ("verify.not_pec", "Non è un messaggio PEC", "Not a PEC message"),
-    ("verify.outcome.valid-trusted", "Firma valida di un gestore fidato", "Valid signature of a trusted provider"),
+    (
+        "verify.outcome.valid-trusted",
+        "Firma valida di un gestore fidato",
+        "Valid signature of a trusted provider",
+    ),
     (
         "verify.outcome.valid-not-trusted",
         "Firma valida, ma il firmatario non è fidato",
