@@ -156,6 +156,12 @@ impl VerifyPage<'_> {
         }
     }
 
+    fn signed_at(&self, signature: &pec::smime::SignatureReport) -> Option<String> {
+        signature
+            .signing_time
+            .map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string())
+    }
+
     fn kind_text(&self, kind: &str) -> &'static str {
         super::proof::kind_text(self.ui, kind)
     }
