@@ -10,7 +10,10 @@ use store::messages::{self, NewMessage};
 async fn put(server: &TestServer, folder: &str, kind: Option<&str>, identificativo: Option<&str>, body: &str) {
     let blob = server.store.blobs().put(body.as_bytes()).await.unwrap();
     let mut c = server.store.conn().await.unwrap();
-    let folder = messages::folder(&mut c, server.alice_id, folder).await.unwrap().unwrap();
+    let folder = messages::folder(&mut c, server.alice_id, folder)
+        .await
+        .unwrap()
+        .unwrap();
     let new = NewMessage {
         blob: &blob,
         size: body.len() as i64,
@@ -27,7 +30,14 @@ async fn expunge_keeps_the_receipt_of_a_kept_message_and_says_no() {
     let server = TestServer::start().await;
     let id = Some("opec.1@pec.example.it");
     put(&server, "Sent", None, id, "Subject: inviato\r\n\r\ncopia\r\n").await;
-    put(&server, "INBOX", Some("accettazione"), id, "Subject: ACCETTAZIONE: inviato\r\n\r\nricevuta\r\n").await;
+    put(
+        &server,
+        "INBOX",
+        Some("accettazione"),
+        id,
+        "Subject: ACCETTAZIONE: inviato\r\n\r\nricevuta\r\n",
+    )
+    .await;
     put(&server, "INBOX", None, None, "Subject: ordinaria\r\n\r\nposta\r\n").await;
     let mut imap = server.tls_login(USER).await;
     imap.command("s", "SELECT INBOX").await;
