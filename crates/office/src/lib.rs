@@ -26,8 +26,11 @@ pub mod login;
 pub mod mail;
 pub mod mailboxes;
 pub mod payments;
+pub mod proof;
+pub mod receipts;
 pub mod registry;
 pub mod subscriptions;
+pub mod verify;
 
 use std::sync::Arc;
 

@@ -8,7 +8,8 @@
 //! - [`build`]: a builder for every message a provider (gestore) generates, signed;
 //! - [`parse`]: classifies any raw message into a [`parse::PecMessage`] or `NotPec`;
 //! - [`smime`]: detached CMS signatures (sign, verify over the exact bytes, trust list);
-//! - [`ident`], [`time`]: identificativi and legal times.
+//! - [`ident`], [`time`]: identificativi and legal times;
+//! - [`verdict`]: what a person is told about a message (one line, a summary, the signature in words).
 
 pub mod build;
 pub mod daticert;
@@ -18,6 +19,7 @@ pub mod original;
 pub mod parse;
 pub mod smime;
 pub mod time;
+pub mod verdict;
 
 pub use build::{Built, Certified, Gestore};
 pub use parse::{Kind, Parsed, PecMessage, parse};

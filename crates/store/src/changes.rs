@@ -1,10 +1,12 @@
 //! Changing what a mailbox holds, for IMAP and POP3: flags (RFC 3501 6.4.6, with
 //! RFC 7162 MODSEQ), expunge, copy and move (RFC 6851), folder management.
 //! Every change bumps the folder's HIGHESTMODSEQ, and removals give blob references
-//! back and shrink the mailbox's usage.
+//! back and shrink the mailbox's usage. Deletions keep the receipts that prove a
+//! message the mailbox keeps ([`crate::receipts`]).
 
 use crate::blobs;
 use crate::messages::{self, Folder, NewMessage, StoredMessage};
+use crate::receipts::{self, Protected};
 use crate::{Conn, Error, Result};
 
 /// How STORE changes flags.
@@ -82,11 +84,52 @@ async fn bump(c: &mut Conn, folder_id: i64) -> Result<i64> {
     Ok(modseq)
 }
 
-/// Removes messages `ids` of `folder_id` whatever their flags (POP3 DELE, MOVE);
-/// returns the UIDs removed, in order. `now` dates the blob references given back
+/// What a deletion did: the UIDs removed, in order, and the receipts kept
+/// because the mailbox keeps the message they prove ([`crate::receipts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub uids: Vec<i64>,
+    pub kept: Vec<Protected>,
+}
+
+impl Removed {
+    /// Why some messages were kept, in words a client shows; None when none was.
+    pub fn why_kept(&self) -> Option<String> {
+        let n = self.kept.len();
+        (n > 0).then(|| {
+            format!(
+                "{n} receipt{} kept: {} the proof of a sent message still in the mailbox \
+                 (delete the message first, or archive its receipts)",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it is" } else { "they are" },
+            )
+        })
+    }
+}
+
+/// Deletes messages `ids` of `folder_id` whatever their flags (POP3 DELE, the
+/// webmail), but the receipts that prove a message the mailbox keeps, which stay
+/// ([`crate::receipts::protected`]). `now` dates the blob references given back
 /// (the garbage collector's grace period starts then).
-pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Result<Vec<i64>> {
+pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Result<Removed> {
+    let kept = receipts::protected(c, folder_id, ids).await?;
+    let ids: Vec<i64> = ids
+        .iter()
+        .filter(|id| !kept.iter().any(|k| k.id == **id))
+        .copied()
+        .collect();
+    let uids = discard(c, folder_id, &ids, now).await?;
+    Ok(Removed { uids, kept })
+}
+
+/// Takes messages `ids` out of `folder_id` (a deletion, or the second half of a
+/// move); returns the UIDs removed, in order.
+async fn discard(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Result<Vec<i64>> {
     let mut removed = Vec::new();
+    let special_use = messages::folder_by_id(c, folder_id)
+        .await
+        .ok()
+        .and_then(|f| f.special_use);
     for id in ids {
         let Ok(m) = messages::get(c, *id).await else {
             continue;
@@ -99,14 +142,16 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Resu
             .execute(&mut *c)
             .await?;
         blobs::release(c, &m.blob, now).await?;
-        sqlx::query(
-            "UPDATE mailboxes SET used_bytes = CASE WHEN used_bytes > $1 THEN used_bytes - $1 ELSE 0 END
-             WHERE id = (SELECT mailbox_id FROM folders WHERE id = $2)",
-        )
-        .bind(m.size)
-        .bind(folder_id)
-        .execute(&mut *c)
-        .await?;
+        if receipts::counts_in_usage(special_use.as_deref(), m.pec_kind.as_deref()) {
+            sqlx::query(
+                "UPDATE mailboxes SET used_bytes = CASE WHEN used_bytes > $1 THEN used_bytes - $1 ELSE 0 END
+                 WHERE id = (SELECT mailbox_id FROM folders WHERE id = $2)",
+            )
+            .bind(m.size)
+            .bind(folder_id)
+            .execute(&mut *c)
+            .await?;
+        }
         removed.push(m.uid);
     }
     if !removed.is_empty() {
@@ -117,8 +162,8 @@ pub async fn remove(c: &mut Conn, folder_id: i64, ids: &[i64], now: i64) -> Resu
 }
 
 /// EXPUNGE (RFC 3501 6.4.3) or UID EXPUNGE (RFC 4315 2.1, when `only` is given):
-/// removes the messages flagged `\Deleted`. Returns the UIDs removed.
-pub async fn expunge(c: &mut Conn, folder_id: i64, only: Option<&[i64]>, now: i64) -> Result<Vec<i64>> {
+/// removes the messages flagged `\Deleted`, but protected receipts (see [`remove`]).
+pub async fn expunge(c: &mut Conn, folder_id: i64, only: Option<&[i64]>, now: i64) -> Result<Removed> {
     let ids: Vec<i64> = messages::list(c, folder_id)
         .await?
         .into_iter()
@@ -150,10 +195,11 @@ pub async fn copy(c: &mut Conn, ids: &[i64], to: i64) -> Result<Vec<(i64, i64)>>
     Ok(pairs)
 }
 
-/// MOVE (RFC 6851): copy, then remove from `from`.
+/// MOVE (RFC 6851): copy, then take out of `from` (a receipt moves whether or
+/// not it is protected: it stays in the mailbox).
 pub async fn move_messages(c: &mut Conn, from: i64, ids: &[i64], to: i64, now: i64) -> Result<Vec<(i64, i64)>> {
     let pairs = copy(c, ids, to).await?;
-    remove(c, from, ids, now).await?;
+    discard(c, from, ids, now).await?;
     Ok(pairs)
 }
 
@@ -199,7 +245,9 @@ pub async fn rename_folder(c: &mut Conn, mailbox_id: i64, from: &str, to: &str, 
     Ok(())
 }
 
-/// DELETE (RFC 3501 6.3.4): the folder and its messages. INBOX cannot be deleted.
+/// DELETE (RFC 3501 6.3.4): the folder and its messages. INBOX cannot be deleted,
+/// nor a folder holding a protected receipt ([`crate::receipts`]); the caller's
+/// transaction is then rolled back.
 pub async fn delete_folder(c: &mut Conn, mailbox_id: i64, name: &str, now: i64) -> Result<()> {
     if name.eq_ignore_ascii_case("INBOX") {
         return Err(Error::Invalid("INBOX cannot be deleted".into()));
@@ -209,7 +257,9 @@ pub async fn delete_folder(c: &mut Conn, mailbox_id: i64, name: &str, now: i64) 
         key: name.into(),
     })?;
     let ids: Vec<i64> = messages::list(c, folder.id).await?.into_iter().map(|m| m.id).collect();
-    remove(c, folder.id, &ids, now).await?;
+    if let Some(why) = remove(c, folder.id, &ids, now).await?.why_kept() {
+        return Err(Error::Invalid(format!("{name:?} cannot be deleted: {why}")));
+    }
     sqlx::query("DELETE FROM folders WHERE id = $1")
         .bind(folder.id)
         .execute(&mut *c)

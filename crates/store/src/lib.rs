@@ -23,6 +23,7 @@ pub mod log;
 pub mod mailboxes;
 pub mod messages;
 pub mod pec;
+pub mod receipts;
 pub mod registry;
 pub mod sessions;
 

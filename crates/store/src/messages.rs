@@ -161,16 +161,17 @@ pub struct NewMessage<'a> {
 }
 
 /// Appends a message: the next UID and MODSEQ of the folder, one more reference to
-/// the blob, the mailbox's usage grown by its size. Quota is the caller's decision.
+/// the blob, the mailbox's usage grown by its size (unless it is a receipt put in
+/// an archive: [`crate::receipts::counts_in_usage`]). Quota is the caller's decision.
 pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<StoredMessage> {
-    let bumped: Option<(i64, i64, i64)> = sqlx::query_as(
+    let bumped: Option<(i64, i64, i64, Option<String>)> = sqlx::query_as(
         "UPDATE folders SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1
-         WHERE id = $1 RETURNING uidnext - 1, highestmodseq, mailbox_id",
+         WHERE id = $1 RETURNING uidnext - 1, highestmodseq, mailbox_id, special_use",
     )
     .bind(folder_id)
     .fetch_optional(&mut *c)
     .await?;
-    let (uid, modseq, mailbox_id) = bumped.ok_or(Error::NotFound {
+    let (uid, modseq, mailbox_id, special_use) = bumped.ok_or(Error::NotFound {
         what: "folder",
         key: folder_id.to_string(),
     })?;
@@ -190,11 +191,13 @@ pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<
     .bind(m.identificativo)
     .fetch_one(&mut *c)
     .await?;
-    sqlx::query("UPDATE mailboxes SET used_bytes = used_bytes + $1 WHERE id = $2")
-        .bind(m.size)
-        .bind(mailbox_id)
-        .execute(&mut *c)
-        .await?;
+    if crate::receipts::counts_in_usage(special_use.as_deref(), m.pec_kind) {
+        sqlx::query("UPDATE mailboxes SET used_bytes = used_bytes + $1 WHERE id = $2")
+            .bind(m.size)
+            .bind(mailbox_id)
+            .execute(&mut *c)
+            .await?;
+    }
     get(c, id).await
 }
 

@@ -16,6 +16,10 @@
 //! - [`postgres`]: a PostgreSQL database of its own for a test;
 //! - [`office`]: a provider in process, its office on a clock the test holds, on
 //!   SQLite or PostgreSQL;
+//! - [`net`]: providers in one process whose mail goes over a recorded wire
+//!   ([`net::Net::pump`]), on SQLite or PostgreSQL;
+//! - [`bundle`]: a proof bundle unpacked, its manifest checked with `sha256sum -c`, its
+//!   signatures with `openssl cms -verify`;
 //! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in
@@ -25,9 +29,11 @@
 //! depends on them: cargo allows that cycle because no shipped build includes it.
 
 pub mod browser;
+pub mod bundle;
 pub mod client;
 pub mod conformance;
 pub mod demo;
+pub mod net;
 pub mod office;
 pub mod pki;
 pub mod postgres;

@@ -54,6 +54,8 @@ pub async fn office_on(dir: &Path, database: Option<&str>, clock: Arc<Stopped>) 
     std::fs::create_dir_all(dir).unwrap();
     let pki = pec::smime::dev_pki(DOMAIN, "Office Test S.p.A.", &["localhost"], now).unwrap();
     std::fs::write(dir.join("signer.pem"), &pki.signer_cert_pem).unwrap();
+    // The CA beside the index, for suites that check signatures with openssl.
+    std::fs::write(dir.join("ca.pem"), &pki.ca_cert_pem).unwrap();
     std::fs::write(
         dir.join("index.toml"),
         format!(

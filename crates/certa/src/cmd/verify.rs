@@ -1,4 +1,5 @@
 //! `certa verify FILE.eml [--trust DIR|FILE]`: one line and an exit code scripts can rely on.
+//! The line is `pec::verdict::verdict`'s, which the webmail's verifier shows too.
 //!
 //! | code | meaning |
 //! | --- | --- |
@@ -11,8 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pec::Parsed;
-use pec::smime::{SignatureVerdict, TrustVerdict};
+use pec::verdict::Outcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -44,54 +44,13 @@ fn verdict(args: &Args) -> (u8, String) {
         Ok(t) => t,
         Err(e) => return (NOT_PEC, format!("unreadable trust list: {e:#}")),
     };
-    let m = match pec::parse(&raw, trust.as_ref()) {
-        Parsed::Pec(m) => m,
-        Parsed::NotPec(n) => return (NOT_PEC, format!("not a PEC message: {}", n.reason)),
+    let (outcome, line) = pec::verdict::verdict(&pec::parse(&raw, trust.as_ref()));
+    let code = match outcome {
+        Outcome::ValidTrusted => VALID_TRUSTED,
+        Outcome::ValidNotTrusted | Outcome::ValidTrustNotChecked => VALID_NOT_TRUSTED,
+        Outcome::Invalid => INVALID,
+        Outcome::Unreadable => UNREADABLE_SIGNATURE,
+        Outcome::NotPec => NOT_PEC,
     };
-    let r = &m.signature;
-    let signer = r
-        .signer_emails
-        .first()
-        .cloned()
-        .or_else(|| r.signer_subject.clone())
-        .unwrap_or_else(|| "an unnamed signer".to_string());
-    let algorithm = r.digest_algorithm.as_deref().unwrap_or("unknown digest");
-    match (&r.verdict, &r.trust) {
-        (SignatureVerdict::Valid, TrustVerdict::Trusted) => (
-            VALID_TRUSTED,
-            format!(
-                "{} signed by {signer} ({algorithm}), signature valid, signer trusted",
-                m.kind
-            ),
-        ),
-        (SignatureVerdict::Valid, TrustVerdict::NotTrusted(why)) => (
-            VALID_NOT_TRUSTED,
-            format!(
-                "{} signed by {signer} ({algorithm}), signature valid, signer NOT trusted: {why}",
-                m.kind
-            ),
-        ),
-        (SignatureVerdict::Valid, TrustVerdict::NotChecked) => (
-            VALID_NOT_TRUSTED,
-            format!(
-                "{} signed by {signer} ({algorithm}), signature valid, trust not checked (no --trust)",
-                m.kind
-            ),
-        ),
-        (SignatureVerdict::Invalid, _) => (
-            INVALID,
-            format!(
-                "{} signed by {signer}: signature INVALID, the content was altered after signing",
-                m.kind
-            ),
-        ),
-        (SignatureVerdict::Unreadable, _) => (
-            UNREADABLE_SIGNATURE,
-            format!(
-                "{}: no readable signature ({})",
-                m.kind,
-                r.problems.first().map(String::as_str).unwrap_or("unknown reason")
-            ),
-        ),
-    }
+    (code, line)
 }

@@ -1,4 +1,6 @@
 //! EXPUNGE (RFC 3501 6.4.3), UID EXPUNGE (RFC 4315 2.1) and CLOSE (RFC 3501 6.4.2).
+//! A receipt that proves a message the mailbox keeps is not expunged: the command
+//! removes the others and answers `NO [CANNOT]` saying why (store::receipts).
 
 use imap_types::sequence::SequenceSet;
 use store::changes;
@@ -7,6 +9,7 @@ use super::flags::read_only_refusal;
 use super::{Outcome, Session, done};
 use crate::Auth;
 use crate::request::Reply;
+use crate::wire::code;
 
 impl<A: Auth> Session<A> {
     pub(super) async fn expunge(&mut self, uids: Option<&SequenceSet>) -> Outcome {
@@ -36,14 +39,21 @@ impl<A: Auth> Session<A> {
         let removed = changes::expunge(&mut tx, folder_id, only.as_deref(), self.config.clock.now_ms()).await?;
         tx.commit().await.map_err(store::Error::from)?;
         if let Some(view) = self.selected.as_mut() {
-            view.mark_expunged(&removed);
+            view.mark_expunged(&removed.uids);
             let expunged = view.expunge_marked();
             self.report(&expunged);
+        }
+        // RFC 3501 6.4.3 allows NO ("can't expunge"): the receipts that prove a
+        // message the mailbox keeps stay, flagged \Deleted (store::receipts); the
+        // others are gone, as the EXPUNGE responses above say.
+        if let Some(why) = removed.why_kept() {
+            return Err(Reply::no(Some(code("CANNOT")), why).into());
         }
         Ok(done("EXPUNGE completed"))
     }
 
-    /// CLOSE: expunge without telling (unless read-only), then leave the selected state.
+    /// CLOSE: expunge without telling (unless read-only), then leave the selected
+    /// state. Protected receipts stay, as with EXPUNGE; CLOSE has no way to say so.
     pub(super) async fn close(&mut self) -> Outcome {
         let Some(view) = self.selected.take() else {
             return Err(Reply::bad("No mailbox selected").into());

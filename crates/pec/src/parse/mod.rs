@@ -42,6 +42,10 @@ pub struct PecMessage {
     pub kind: Kind,
     pub headers: PecHeaders,
     pub daticert: Option<Daticert>,
+    /// The `daticert.xml` part as it stands in the message (decoded from its
+    /// transfer encoding), for whoever keeps it as a file.
+    #[serde(skip)]
+    pub daticert_xml: Option<Vec<u8>>,
     /// The original carried as `postacert.eml`, as its bytes stand in the message.
     #[serde(skip)]
     pub postacert: Option<Vec<u8>>,
@@ -123,11 +127,12 @@ pub fn parse(raw: &[u8], trust: Option<&TrustList>) -> Parsed {
         kind,
         headers,
         daticert,
+        daticert_xml: parts.daticert,
         postacert: parts.postacert,
         signature,
         findings,
     };
-    if parts.daticert.is_none() {
+    if pec.daticert_xml.is_none() {
         pec.findings.extend(checks::missing_daticert(kind));
     }
     checks::consistency(&mut pec);

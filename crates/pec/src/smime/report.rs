@@ -49,6 +49,11 @@ pub struct SignatureReport {
     pub signer_issuer: Option<String>,
     /// Serial number in hexadecimal.
     pub signer_serial: Option<String>,
+    /// SHA-256 of the signer certificate's DER, lowercase hex (its fingerprint).
+    pub signer_certificate_sha256: Option<String>,
+    /// The signer certificate, PEM (not serialised: the fingerprint names it).
+    #[serde(skip)]
+    pub signer_certificate_pem: Option<String>,
     /// rfc822Name SANs, then emailAddress attributes of the subject DN.
     pub signer_emails: Vec<String>,
     /// Start of the signer certificate's validity.
@@ -87,6 +92,8 @@ impl SignatureReport {
             signer_subject: None,
             signer_issuer: None,
             signer_serial: None,
+            signer_certificate_sha256: None,
+            signer_certificate_pem: None,
             signer_emails: Vec::new(),
             not_before: None,
             not_after: None,

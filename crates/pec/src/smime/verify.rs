@@ -29,7 +29,7 @@ use openssl::x509::{X509, X509Name, X509Ref};
 use super::cms_info::{self, CmsDecodeError, SignerId, SignerSummary};
 use super::report::{SignatureReport, SignatureVerdict, TrustVerdict};
 use super::trust::TrustList;
-use super::x509util::{all_emails, asn1_to_chrono, key_algorithm_name, one_line_name, ossl_reason, serial_hex};
+use super::x509util::{all_emails, asn1_to_chrono, hex, key_algorithm_name, one_line_name, ossl_reason, serial_hex};
 
 /// What was learnt from decoding the SignedData (besides the maths).
 #[derive(Default)]
@@ -272,6 +272,10 @@ fn describe_signer(report: &mut SignatureReport, cert: &X509Ref) {
     report.signer_subject = Some(one_line_name(cert.subject_name()));
     report.signer_issuer = Some(one_line_name(cert.issuer_name()));
     report.signer_serial = serial_hex(cert);
+    if let Ok(der) = cert.to_der() {
+        report.signer_certificate_sha256 = Some(hex(&openssl::sha::sha256(&der)));
+    }
+    report.signer_certificate_pem = cert.to_pem().ok().and_then(|p| String::from_utf8(p).ok());
     report.signer_emails = all_emails(cert);
     report.not_before = asn1_to_chrono(cert.not_before());
     report.not_after = asn1_to_chrono(cert.not_after());

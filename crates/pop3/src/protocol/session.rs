@@ -357,16 +357,20 @@ impl Session {
         Action::Reply(reply)
     }
 
-    /// The UPDATE state's outcome (RFC 1939 6): `Ok` once the marked messages are removed
-    /// (those another session removed first count too), `Err` if the commit failed.
-    pub fn committed(&mut self, result: Result<(), ()>) -> Reply {
+    /// The UPDATE state's outcome (RFC 1939 6): `Ok(None)` once the marked messages
+    /// are removed (those another session removed first count too), `Ok(Some(why))`
+    /// when the store kept some (receipts that prove a message the mailbox keeps),
+    /// `Err` if the commit failed.
+    pub fn committed(&mut self, result: Result<Option<String>, ()>) -> Reply {
         let deleted = match self.state {
             State::Update { deleted } => deleted,
             _ => 0,
         };
         self.state = State::Closed;
         match result {
-            Ok(()) => Reply::ok(format!("bye, {deleted} messages deleted")),
+            Ok(None) => Reply::ok(format!("bye, {deleted} messages deleted")),
+            // RFC 1939 6: "-ERR some deleted messages not removed".
+            Ok(Some(why)) => Reply::err(format!("some deleted messages not removed: {why}")),
             Err(()) => Reply::err("[SYS/TEMP] the deleted messages could not be removed"),
         }
     }

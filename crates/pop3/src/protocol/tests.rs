@@ -256,7 +256,7 @@ fn dele_marks_rset_unmarks_and_quit_commits_the_marks() {
     );
     s.line(b"DELE 2\r\n");
     assert_eq!(s.line(b"QUIT\r\n"), Action::Commit { ids: vec![12] });
-    assert_eq!(s.committed(Ok(())), Reply::ok("bye, 1 messages deleted"));
+    assert_eq!(s.committed(Ok(None)), Reply::ok("bye, 1 messages deleted"));
     assert!(matches!(s.line(b"STAT\r\n"), Action::Close(_)));
 }
 

@@ -183,9 +183,9 @@ impl<A: Auth> Connection<A> {
     }
 
     /// The UPDATE state (RFC 1939 6).
-    async fn commit(&mut self, ids: &[i64]) -> Result<(), ()> {
+    async fn commit(&mut self, ids: &[i64]) -> Result<Option<String>, ()> {
         let Some(inbox) = &self.inbox else {
-            return Ok(());
+            return Ok(None);
         };
         inbox
             .remove(ids, self.context.config.clock.now_ms())

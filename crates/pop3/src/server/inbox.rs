@@ -54,14 +54,15 @@ impl Inbox {
         self.store.blobs().get(&message.blob).await.map(Some)
     }
 
-    /// Removes the messages `ids` in one transaction at `now`; those already gone are skipped.
-    pub(super) async fn remove(&self, ids: &[i64], now: i64) -> store::Result<()> {
+    /// Removes the messages `ids` in one transaction at `now`; those already gone are
+    /// skipped, and receipts that prove a message the mailbox keeps stay: why, if any did.
+    pub(super) async fn remove(&self, ids: &[i64], now: i64) -> store::Result<Option<String>> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let mut tx = self.store.begin().await?;
-        changes::remove(&mut tx, self.folder_id, ids, now).await?;
+        let removed = changes::remove(&mut tx, self.folder_id, ids, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(removed.why_kept())
     }
 }

@@ -1,6 +1,8 @@
 //! The webmail's pages, one module per idea; each gives its routes and texts.
 
 mod folders;
+mod proof;
+mod verify;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -12,10 +14,14 @@ use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Texts;
 
 /// Each page module's texts (see `i18n`).
-pub const CATALOGUES: &[Texts] = &[folders::TEXTS];
+pub const CATALOGUES: &[Texts] = &[folders::TEXTS, proof::TEXTS, verify::TEXTS];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home)).merge(folders::routes())
+    Router::new()
+        .route("/", get(home))
+        .merge(folders::routes())
+        .merge(proof::routes())
+        .merge(verify::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended
