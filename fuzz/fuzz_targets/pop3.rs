@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Action::Commit { ids } => {
                     assert!(ids.len() <= 16);
-                    let result = if seed & 2 == 0 { Ok(()) } else { Err(()) };
+                    let result = match seed & 6 {
+                        0 => Ok(None),
+                        2 => Ok(Some("a receipt proves a kept message".to_owned())),
+                        _ => Err(()),
+                    };
                     check(&session.committed(result));
                     return;
                 }

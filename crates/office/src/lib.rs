@@ -18,6 +18,7 @@
 
 mod amounts;
 pub mod archive;
+pub mod compose;
 pub mod conventions;
 pub mod daily;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod payments;
 pub mod proof;
 pub mod receipts;
 pub mod registry;
+pub mod sent;
 pub mod subscriptions;
 pub mod verify;
 

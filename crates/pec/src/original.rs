@@ -48,7 +48,19 @@ impl Original {
             return Err(OriginalError::Empty);
         }
         let raw = mime::to_crlf(raw).into_owned();
-        let message = MessageParser::default().parse(&raw).ok_or(OriginalError::Unreadable)?;
+        // Only the header section is read (the access point's checks are all about
+        // it), and the bytes are moved, not copied, into the result: a submission
+        // with large attachments is held once here, not three times.
+        let mut original = Original::read_header(&raw)?;
+        original.raw = raw;
+        Ok(original)
+    }
+
+    /// Everything but the bytes.
+    fn read_header(raw: &[u8]) -> Result<Self, OriginalError> {
+        let message = MessageParser::default()
+            .parse_headers(raw)
+            .ok_or(OriginalError::Unreadable)?;
         let mut malformed = Vec::new();
         let mut list = |name: HeaderName<'static>, label: &str| {
             let boxes = mailboxes(message.header(name).and_then(|v| v.as_address()));
@@ -66,9 +78,9 @@ impl Original {
         let reply_to = list(HeaderName::ReplyTo, "Reply-To");
         let subject = message.subject().unwrap_or_default().trim().to_string();
         let msgid = message.message_id().and_then(MsgId::parse);
-        let receipt_kind = mime::header_value(&raw, "X-TipoRicevuta").map(|v| ReceiptKind::parse(&v));
+        let receipt_kind = mime::header_value(raw, "X-TipoRicevuta").map(|v| ReceiptKind::parse(&v));
         Ok(Original {
-            raw: raw.clone(),
+            raw: Vec::new(),
             from,
             to,
             cc,

@@ -3,10 +3,11 @@
 //! then renamed, so a blob either exists whole or not at all; the `blobs` table
 //! counts references so unreferenced blobs can be deleted.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use crate::{Conn, Error, Result};
 
@@ -48,6 +49,12 @@ impl BlobStore {
         })
     }
 
+    /// The directory of the blobs (`<data dir>/blobs`): files on their way to
+    /// becoming blobs (a webmail's uploads) are kept beside it, on the same disk.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn path(&self, id: &BlobId) -> PathBuf {
         let s = id.as_str();
         self.root
@@ -57,21 +64,15 @@ impl BlobStore {
     }
 
     /// Writes the bytes durably (temp file, fsync, rename, fsync of the directory)
-    /// unless a blob with the same content exists. Runs on the blocking pool.
+    /// unless a blob with the same content exists.
     pub async fn put(&self, bytes: &[u8]) -> Result<BlobId> {
         let id = BlobId::of(bytes);
         let path = self.path(&id);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(id);
         }
-        let bytes = bytes.to_vec();
-        let target = path.clone();
-        tokio::task::spawn_blocking(move || write_durably(&target, &bytes))
+        write_durably(&path, bytes)
             .await
-            .map_err(|e| Error::Blob {
-                path: path.clone(),
-                source: std::io::Error::other(e),
-            })?
             .map_err(|source| Error::Blob { path, source })?;
         Ok(id)
     }
@@ -95,23 +96,35 @@ impl BlobStore {
     }
 }
 
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Through tokio's file, which hands the blocking pool a bounded buffer at a
+/// time: a large message is not copied whole to be written. Each write has a
+/// temporary name of its own, so two writers of the same content (two nodes, two
+/// tasks) never write into one file.
+async fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
-    std::fs::create_dir_all(dir)?;
+    tokio::fs::create_dir_all(dir).await?;
     let tmp = dir.join(format!(
-        ".tmp-{}-{}",
+        ".tmp-{}-{}-{}",
         std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
         path.file_name().and_then(|n| n.to_str()).unwrap_or("blob")
     ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+    let written = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&tmp, path).await
     }
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()?;
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written?;
+    tokio::fs::File::open(dir).await?.sync_all().await?;
     Ok(())
 }
 

@@ -25,6 +25,7 @@ pub mod messages;
 pub mod pec;
 pub mod receipts;
 pub mod registry;
+pub mod sent;
 pub mod sessions;
 
 use std::path::{Path, PathBuf};

@@ -16,10 +16,11 @@
 //! - [`postgres`]: a PostgreSQL database of its own for a test;
 //! - [`office`]: a provider in process, its office on a clock the test holds, on
 //!   SQLite or PostgreSQL;
-//! - [`net`]: providers in one process whose mail goes over a recorded wire
-//!   ([`net::Net::pump`]), on SQLite or PostgreSQL;
 //! - [`bundle`]: a proof bundle unpacked, its manifest checked with `sha256sum -c`, its
 //!   signatures with `openssl cms -verify`;
+//! - [`net`]: two providers in process (and one in the index only) exchanging
+//!   their mail over a recorded wire, on an offset clock: a message followed from
+//!   one to the other, with every receipt and the 12/24-hour notices;
 //! - [`conformance`]: `../shared/tools/pec-check.py` on a message.
 //!
 //! Everything here panics on failure, with a message naming what failed: it runs in

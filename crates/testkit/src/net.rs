@@ -3,10 +3,10 @@
 //! Their mail goes over a recorded wire instead of SMTP: [`Net::pump`] runs every
 //! engine's jobs and hands what they sent to the receiving point of the provider
 //! it was addressed to, until nothing moves. The index also lists a provider
-//! without an engine (`ovest`), which accepts mail and never answers.
+//! without an engine (`ovest`), which accepts mail and never answers: its
+//! recipients reach the 12-hour and 24-hour notices when the clock is moved.
 //!
-//! The engine's suites and the office's proof suites share it (moved here from
-//! `crates/engine/tests/common`, with the same API).
+//! The engine's, the office's and the web's suites share it.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -96,6 +96,11 @@ impl Provider {
         .unwrap();
         tx.commit().await.unwrap();
         address
+    }
+
+    /// The provider's office (the application layer over its engine).
+    pub fn office(&self) -> office::Office {
+        office::Office::new(self.engine.clone())
     }
 
     /// The messages of a mailbox: (PEC kind, bytes), in arrival order.

@@ -59,6 +59,7 @@ const COMMON: Texts = &[
     ("app.logout", "Esci", "Log out"),
     ("app.logged_in_as", "Casella", "Mailbox"),
     ("nav.folders", "Cartelle", "Folders"),
+    ("nav.sent", "Inviati", "Sent"),
     ("nav.compose", "Scrivi", "Write"),
     ("nav.search", "Cerca", "Search"),
     ("nav.security", "Sicurezza", "Security"),

@@ -1,7 +1,9 @@
 //! The webmail's pages, one module per idea; each gives its routes and texts.
 
+mod compose;
 mod folders;
 mod proof;
+mod sent;
 mod verify;
 
 use axum::Router;
@@ -14,7 +16,7 @@ use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Texts;
 
 /// Each page module's texts (see `i18n`).
-pub const CATALOGUES: &[Texts] = &[folders::TEXTS, proof::TEXTS, verify::TEXTS];
+pub const CATALOGUES: &[Texts] = &[folders::TEXTS, proof::TEXTS, verify::TEXTS, sent::TEXTS, compose::TEXTS];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .merge(folders::routes())
         .merge(proof::routes())
         .merge(verify::routes())
+        .merge(sent::routes())
+        .merge(compose::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended

@@ -134,6 +134,14 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser without cookies on `router` (a site a suite builds itself).
+    pub fn on(router: Router) -> Browser {
+        Browser {
+            router,
+            cookies: Vec::new(),
+        }
+    }
+
     pub async fn send(&mut self, request: Request<Body>) -> Page {
         let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
