@@ -28,6 +28,7 @@ pub mod mail;
 pub mod mailboxes;
 pub mod payments;
 pub mod proof;
+pub mod quota;
 pub mod receipts;
 pub mod registry;
 pub mod sent;
