@@ -58,10 +58,19 @@ async fn usage_levels_growth_and_the_day_of_fullness() {
 
         let mut c = office.store().conn().await.unwrap();
         let folders = messages::folders(&mut c, id).await.unwrap();
-        let inbox = folders.iter().find(|f| f.name == "INBOX").expect("a new mailbox has its INBOX").id;
+        let inbox = folders
+            .iter()
+            .find(|f| f.name == "INBOX")
+            .expect("a new mailbox has its INBOX")
+            .id;
         let archive = match folders.iter().find(|f| f.special_use.as_deref() == Some(ARCHIVE)) {
             Some(f) => f.id,
-            None => messages::create_folder(&mut c, id, ARCHIVE_FOLDER, Some(ARCHIVE), 2).await.unwrap().id,
+            None => {
+                messages::create_folder(&mut c, id, ARCHIVE_FOLDER, Some(ARCHIVE), 2)
+                    .await
+                    .unwrap()
+                    .id
+            }
         };
         drop(c);
         // 400 KB forty days ago (usage, not growth), 300 KB in the last thirty days.

@@ -26,12 +26,36 @@ pub const TEXTS: Texts = &[
     ("folders.Junk", "Indesiderata", "Junk"),
     ("quota.title", "Spazio occupato", "Space used"),
     ("quota.of", "di", "of"),
-    ("quota.warning", "La casella ha superato il 70% dello spazio: salvate e cancellate i messaggi non più necessari.", "The mailbox is over 70% full: save and delete the messages you no longer need."),
-    ("quota.critical", "La casella ha superato il 90% dello spazio: quando sarà piena, chi vi scrive riceverà un avviso di mancata consegna.", "The mailbox is over 90% full: once it is full, senders get a non-delivery notice."),
-    ("quota.full", "La casella è piena: i nuovi messaggi non vengono consegnati.", "The mailbox is full: new messages are not delivered."),
-    ("quota.full_on", "Al ritmo degli ultimi 30 giorni sarà piena il", "At the pace of the last 30 days it will be full on"),
-    ("quota.steady", "Negli ultimi 30 giorni non è cresciuta.", "It has not grown in the last 30 days."),
-    ("quota.archive", "Le ricevute archiviate non contano nello spazio.", "Archived receipts do not count in the space used."),
+    (
+        "quota.warning",
+        "La casella ha superato il 70% dello spazio: salvate e cancellate i messaggi non più necessari.",
+        "The mailbox is over 70% full: save and delete the messages you no longer need.",
+    ),
+    (
+        "quota.critical",
+        "La casella ha superato il 90% dello spazio: quando sarà piena, chi vi scrive riceverà un avviso di mancata consegna.",
+        "The mailbox is over 90% full: once it is full, senders get a non-delivery notice.",
+    ),
+    (
+        "quota.full",
+        "La casella è piena: i nuovi messaggi non vengono consegnati.",
+        "The mailbox is full: new messages are not delivered.",
+    ),
+    (
+        "quota.full_on",
+        "Al ritmo degli ultimi 30 giorni sarà piena il",
+        "At the pace of the last 30 days it will be full on",
+    ),
+    (
+        "quota.steady",
+        "Negli ultimi 30 giorni non è cresciuta.",
+        "It has not grown in the last 30 days.",
+    ),
+    (
+        "quota.archive",
+        "Le ricevute archiviate non contano nello spazio.",
+        "Archived receipts do not count in the space used.",
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
