@@ -30,6 +30,7 @@ pub mod payments;
 pub mod proof;
 pub mod receipts;
 pub mod registry;
+pub mod security;
 pub mod sent;
 pub mod subscriptions;
 pub mod verify;

@@ -1,7 +1,9 @@
 //! Logging in to the webmail: the mailbox address and password through the
 //! engine's login rules (the mailbox's status, the brute-force limits shared
 //! with SMTP, IMAP and POP3), then a session kept in the store so that several
-//! nodes on one database share it.
+//! nodes on one database share it. With two-factor login on (`security`),
+//! the session awaits its second factor (`Stage::Password`) until
+//! `security::verify_second_factor` completes it.
 //!
 //! A session's token is 32 random bytes, given to the browser once; the store
 //! keeps only its SHA-256. Each session has its own token against cross-site
@@ -13,7 +15,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use engine::guard::{LoginRefused, Purpose};
+use engine::guard::{Channel, LoginRefused, Purpose};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use store::sessions::{self, Stage};
@@ -76,7 +78,7 @@ pub struct WebUser {
 pub async fn log_in(office: &Office, address: &str, password: &str, ip: IpAddr) -> Result<Result<NewSession, Refusal>> {
     let granted = match office
         .engine()
-        .login("web", address, password, ip, Purpose::Read)
+        .login("web", address, password, ip, Purpose::Read, Channel::Web)
         .await?
     {
         Ok(granted) => granted,
@@ -90,10 +92,15 @@ pub async fn log_in(office: &Office, address: &str, password: &str, ip: IpAddr) 
     };
     let token = random_hex(32)?;
     let csrf = random_hex(16)?;
-    let stage = Stage::Full;
     let mut c = office.store().conn().await?;
+    // office::security: with TOTP on, the password alone opens no mailbox.
+    let stage = if store::two_factor::totp_enabled(&mut c, granted.mailbox.id).await? {
+        Stage::Password
+    } else {
+        Stage::Full
+    };
     sessions::create(&mut c, &hash(&token), granted.mailbox.id, &csrf, stage, office.now_ms()).await?;
-    tracing::info!(target: "security", address = %granted.mailbox.address, %ip, "webmail login");
+    tracing::info!(target: "security", address = %granted.mailbox.address, %ip, second_factor = stage != Stage::Full, "webmail login");
     Ok(Ok(NewSession {
         token,
         second_factor: stage != Stage::Full,
