@@ -40,6 +40,10 @@ impl Default for SessionPolicy {
     }
 }
 
+/// How long a session waits for its second factor after the password; then
+/// the login starts again (a password guessed does not keep a session open).
+pub const SECOND_FACTOR_WINDOW: Duration = Duration::from_secs(10 * 60);
+
 /// A session just opened: the token for the browser's cookie.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -119,7 +123,8 @@ pub async fn session(office: &Office, token: &str, policy: SessionPolicy) -> Res
     let now = office.now_ms();
     let idle_for = now.saturating_sub(s.last_seen_at);
     let age = now.saturating_sub(s.created_at);
-    if idle_for > millis(policy.idle) || age > millis(policy.lifetime) {
+    let awaiting_too_long = s.stage == Stage::Password && age > millis(SECOND_FACTOR_WINDOW);
+    if idle_for > millis(policy.idle) || age > millis(policy.lifetime) || awaiting_too_long {
         sessions::delete(&mut c, &id).await?;
         return Ok(None);
     }

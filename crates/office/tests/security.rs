@@ -288,3 +288,20 @@ async fn turning_totp_off_needs_a_code_or_the_password_and_gives_the_password_ba
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_operator_turns_totp_off_for_a_holder_who_lost_everything() {
+    common::on_both_clocked(at(), |office, clock: Arc<Stopped>| async move {
+        let id = mailbox(&office).await;
+        turned_on(&office, &clock, id).await;
+        assert!(security::turn_off_for_holder(&office, ADDRESS).await.unwrap());
+        assert_eq!(security::overview(&office, id).await.unwrap().totp, TotpState::Off);
+        assert_eq!(mail_login(&office, PASSWORD).await, Ok(()));
+        assert!(!security::turn_off_for_holder(&office, ADDRESS).await.unwrap());
+        assert!(matches!(
+            security::turn_off_for_holder(&office, "nessuno@pec.office.test").await,
+            Err(Error::NotFound { field: "address", .. })
+        ));
+    })
+    .await;
+}

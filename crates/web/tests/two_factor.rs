@@ -309,3 +309,23 @@ async fn turning_totp_off_needs_the_token_and_a_proof() {
         "/mail"
     );
 }
+
+#[tokio::test]
+async fn a_login_awaiting_its_code_ends_after_ten_minutes() {
+    let site = Site::new().await;
+    let mut b = site.logged_in("mario").await;
+    let (secret, _) = turn_on(&site, &mut b).await;
+    let mut pending = site.browser();
+    password_step(&mut pending).await;
+    let form = pending.get("/login/totp").await;
+    site.advance(Duration::minutes(11));
+    let late = pending
+        .post(
+            "/login/totp",
+            &[("csrf", &form.csrf()), ("code", &code_now(&site, &secret))],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER);
+    assert!(late.location().starts_with("/login?"), "{}", late.location());
+    assert_eq!(pending.get("/mail").await.location(), "/login?next=%2Fmail&expired=1");
+}

@@ -272,6 +272,22 @@ pub async fn disable(office: &Office, mailbox_id: i64, proof: &str, ip: IpAddr) 
     Ok(())
 }
 
+/// The operator turns TOTP off for the holder of `address` who lost both the
+/// authenticator and the recovery codes (and proved who they are to the
+/// provider): the password alone opens the webmail, and IMAP, POP3 and SMTP,
+/// again. App passwords stay. Whether it was on.
+pub async fn turn_off_for_holder(office: &Office, address: &str) -> Result<bool> {
+    let mut tx = office.store().begin().await?;
+    let mailbox = store::mailboxes::get(&mut tx, address)
+        .await?
+        .ok_or_else(|| Error::not_found("address", format!("no mailbox {address} on this provider")))?;
+    let was_on = two_factor::totp_enabled(&mut tx, mailbox.id).await?;
+    two_factor::disable(&mut tx, mailbox.id).await?;
+    tx.commit().await?;
+    tracing::warn!(target: "security", address = %mailbox.address, was_on, "two-factor login turned off by the operator");
+    Ok(was_on)
+}
+
 /// Completes the login of the session `token`, which awaits its second factor,
 /// with a TOTP code or a recovery code from `ip`.
 pub async fn verify_second_factor(
