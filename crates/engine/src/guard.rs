@@ -220,21 +220,27 @@ impl Engine {
             store::mailboxes::spend_a_check(password).await;
             return Ok(None);
         };
-        if !store::two_factor::totp_enabled(&mut c, mailbox.id).await?
-            && let Some(m) = store::mailboxes::authenticate(&mut c, login, password).await?
-        {
-            return Ok(Some(m));
+        let mut checked = false;
+        if !store::two_factor::totp_enabled(&mut c, mailbox.id).await? {
+            if let Some(m) = store::mailboxes::authenticate(&mut c, login, password).await? {
+                return Ok(Some(m));
+            }
+            checked = true;
         }
         // Only what has the form of an app password is worth the slow checks.
-        let Some(candidate) = app_password_form(password) else {
-            return Ok(None);
-        };
-        for (id, hash) in store::two_factor::app_password_hashes(&mut c, mailbox.id).await? {
-            if store::mailboxes::verify_password(&hash, &candidate).await {
-                store::two_factor::app_password_used(&mut c, id, self.now_ms()).await?;
-                tracing::info!(target: "security", address = %mailbox.address, app_password = id, "login with an app password");
-                return Ok(Some(mailbox));
+        if let Some(candidate) = app_password_form(password) {
+            for (id, hash) in store::two_factor::app_password_hashes(&mut c, mailbox.id).await? {
+                if store::mailboxes::verify_password(&hash, &candidate).await {
+                    store::two_factor::app_password_used(&mut c, id, self.now_ms()).await?;
+                    tracing::info!(target: "security", address = %mailbox.address, app_password = id, "login with an app password");
+                    return Ok(Some(mailbox));
+                }
+                checked = true;
             }
+        }
+        if !checked {
+            // As slow as a refusal elsewhere: timing does not tell that TOTP is on.
+            store::mailboxes::spend_a_check(password).await;
         }
         Ok(None)
     }

@@ -147,6 +147,20 @@ pub async fn session(office: &Office, token: &str, policy: SessionPolicy) -> Res
     }))
 }
 
+/// Replaces the session `old_hash`, which awaited its second factor, with a
+/// complete one under a new token and a new token against cross-site requests
+/// (OWASP session management: a new identifier whenever the privilege
+/// changes); the new token, for the browser's cookie.
+pub(crate) async fn complete(office: &Office, old_hash: &str, mailbox_id: i64) -> Result<String> {
+    let token = random_hex(32)?;
+    let csrf = random_hex(16)?;
+    let mut tx = office.store().begin().await?;
+    sessions::delete(&mut tx, old_hash).await?;
+    sessions::create(&mut tx, &hash(&token), mailbox_id, &csrf, Stage::Full, office.now_ms()).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
 /// Ends the session of `token`.
 pub async fn log_out(office: &Office, token: &str) -> Result<()> {
     sessions::delete(&mut *office.store().conn().await?, &hash(token)).await?;

@@ -385,7 +385,12 @@ async fn second_factor(
         r
     };
     match security::verify_second_factor(&state.office, &pending.token, &form.code, peer.ip()).await {
-        Ok(Ok(_)) => Redirect::to(&next).into_response(),
+        Ok(Ok(verified)) => {
+            // A new session (and cookie) for the complete login.
+            let mut r = Redirect::to(&next).into_response();
+            set_cookie(&mut r, &session_cookie(&verified.token, None));
+            r
+        }
         Ok(Err(SecondFactorRefusal::Wrong)) => refused(pending.ui.t("totp.wrong"), StatusCode::UNAUTHORIZED),
         Ok(Err(SecondFactorRefusal::Replayed)) => refused(pending.ui.t("totp.replayed"), StatusCode::UNAUTHORIZED),
         Ok(Err(SecondFactorRefusal::Throttled { .. })) => {

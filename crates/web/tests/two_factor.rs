@@ -120,6 +120,10 @@ async fn enrolment_needs_the_right_code_then_logins_ask_for_one() {
         )
         .await;
     assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/mail"));
+    assert!(
+        ok.header("set-cookie").is_some_and(|c| c.starts_with("__Host-certa=")),
+        "a new session token"
+    );
     assert_eq!(other.get("/mail").await.status, StatusCode::OK);
 
     // RFC 6238 5.2: the same code on another login is refused.

@@ -122,6 +122,20 @@ pub enum SecondFactor {
     },
 }
 
+/// A second factor accepted: the login is complete under a new session token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub with: SecondFactor,
+    /// The complete session's token (the one awaiting the factor has ended).
+    pub token: String,
+}
+
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Verified({:?})", self.with)
+    }
+}
+
 /// Why a second factor was refused, in terms a page can say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "refused", rename_all = "kebab-case")]
@@ -295,7 +309,7 @@ pub async fn verify_second_factor(
     token: &str,
     given: &str,
     ip: IpAddr,
-) -> Result<std::result::Result<SecondFactor, SecondFactorRefusal>> {
+) -> Result<std::result::Result<Verified, SecondFactorRefusal>> {
     let id = crate::login::hash(token);
     let mut c = office.store().conn().await?;
     let Some(session) = sessions::get(&mut c, &id).await? else {
@@ -312,8 +326,11 @@ pub async fn verify_second_factor(
     }
     let Some(t) = two_factor::totp(&mut c, mailbox.id).await?.filter(|t| t.enabled) else {
         // Turned off meanwhile (from another session): the password was enough.
-        sessions::promote(&mut c, &id, office.now_ms()).await?;
-        return Ok(Ok(SecondFactor::Code));
+        let token = crate::login::complete(office, &id, mailbox.id).await?;
+        return Ok(Ok(Verified {
+            with: SecondFactor::Code,
+            token,
+        }));
     };
     let outcome = if let Some(code) = totp::as_code(given) {
         let secret = key(office)?.open(mailbox.id, &t.sealed_secret)?;
@@ -333,14 +350,18 @@ pub async fn verify_second_factor(
             None => Err(SecondFactorRefusal::Wrong),
         }
     };
-    match &outcome {
-        Ok(how) => {
-            sessions::promote(&mut c, &id, office.now_ms()).await?;
-            tracing::info!(target: "security", address = %mailbox.address, %ip, ?how, "second factor accepted");
+    match outcome {
+        Ok(with) => {
+            drop(c);
+            let token = crate::login::complete(office, &id, mailbox.id).await?;
+            tracing::info!(target: "security", address = %mailbox.address, %ip, ?with, "second factor accepted");
+            Ok(Ok(Verified { with, token }))
         }
-        Err(_) => office.engine().second_factor_failed(&mailbox.address, ip),
+        Err(refusal) => {
+            office.engine().second_factor_failed(&mailbox.address, ip);
+            Ok(Err(refusal))
+        }
     }
-    Ok(outcome)
 }
 
 /// Makes an app password named `name` for IMAP, POP3 and SMTP clients; its
