@@ -3,6 +3,7 @@
 mod compose;
 mod folders;
 mod proof;
+mod security;
 mod sent;
 mod verify;
 
@@ -16,7 +17,14 @@ use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Texts;
 
 /// Each page module's texts (see `i18n`).
-pub const CATALOGUES: &[Texts] = &[folders::TEXTS, proof::TEXTS, verify::TEXTS, sent::TEXTS, compose::TEXTS];
+pub const CATALOGUES: &[Texts] = &[
+    folders::TEXTS,
+    proof::TEXTS,
+    verify::TEXTS,
+    sent::TEXTS,
+    compose::TEXTS,
+    security::TEXTS,
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(verify::routes())
         .merge(sent::routes())
         .merge(compose::routes())
+        .merge(security::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended
