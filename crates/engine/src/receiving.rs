@@ -177,10 +177,11 @@ impl Engine {
     ) -> Result<Next> {
         let raw = self.store.blobs().get(blob).await?;
         let parsed = pec::parse(&raw, Some(self.index.trust()));
+        let summary = pec::summary(&raw);
         match self.judge(&parsed) {
             Judged::Valid { provider, message } => match message.kind {
                 Kind::BustaTrasporto => {
-                    self.accept_envelope(job, provider, &message, blob, raw.len(), rcpts)
+                    self.accept_envelope(job, provider, &message, blob, raw.len(), &summary, rcpts)
                         .await
                 }
                 Kind::PresaInCarico
@@ -188,7 +189,7 @@ impl Engine {
                 | Kind::ErroreConsegna
                 | Kind::PreavvisoErroreConsegna
                 | Kind::RilevazioneVirus => {
-                    self.accept_receipt(job, provider, &message, blob, raw.len(), rcpts)
+                    self.accept_receipt(job, provider, &message, blob, raw.len(), &summary, rcpts)
                         .await
                 }
                 Kind::Accettazione | Kind::NonAccettazione | Kind::BustaAnomalia => {
@@ -210,6 +211,7 @@ impl Engine {
         m: &PecMessage,
         blob: &BlobId,
         size: usize,
+        summary: &pec::Summary,
         rcpts: &[String],
     ) -> Result<Next> {
         let d = m
@@ -269,6 +271,7 @@ impl Engine {
                 size,
                 pec_kind: Some(Kind::BustaTrasporto),
                 identificativo: Some(c.identificativo.as_str()),
+                summary,
             };
             let one = vec![rcpt.clone()];
             let answer = match self.to_recipient(&mut tx, &rcpt, &item, now).await? {
@@ -309,6 +312,7 @@ impl Engine {
         m: &PecMessage,
         blob: &BlobId,
         size: usize,
+        summary: &pec::Summary,
         rcpts: &[String],
     ) -> Result<Next> {
         let d = m
@@ -329,7 +333,11 @@ impl Engine {
                 let n = self
                     .gestore
                     .non_delivery_virus(c, &consegna, &virus, self.legal_now())?;
-                Some((self.store.blobs().put(&n.bytes).await?, n.bytes.len()))
+                Some((
+                    self.store.blobs().put(&n.bytes).await?,
+                    n.bytes.len(),
+                    pec::summary(&n.bytes),
+                ))
             }
             _ => None,
         };
@@ -376,12 +384,13 @@ impl Engine {
             }
             let detail = format!("ricevuta da {}", provider.name);
             store::log::append(&mut tx, now, event, &entry(c, &affected, Some(&detail))).await?;
-            if let Some((vblob, vsize)) = &virus_notice {
+            if let Some((vblob, vsize, vsummary)) = &virus_notice {
                 let item = Item {
                     blob: vblob,
                     size: *vsize,
                     pec_kind: Some(Kind::ErroreConsegna),
                     identificativo: Some(pm.identificativo.as_str()),
+                    summary: vsummary,
                 };
                 delivery::to_sender(&mut tx, &pm.sender, &item, now).await?;
             }
@@ -404,6 +413,7 @@ impl Engine {
                 size,
                 pec_kind: Some(m.kind),
                 identificativo: Some(d.identificativo.trim()),
+                summary,
             };
             delivery::to_sender(&mut tx, rcpt, &item, now).await?;
         }
@@ -443,6 +453,7 @@ impl Engine {
             .anomaly_envelope(raw, Some(mail_from), why, self.legal_now())?;
         let envelope_blob = self.store.blobs().put(&envelope.bytes).await?;
         let mut tx = self.store.begin().await?;
+        let envelope_summary = pec::summary(&envelope.bytes);
         for rcpt in &users {
             if !store::pec::first_time(&mut tx, &format!("anomaly:{blob}:{}", rcpt.to_ascii_lowercase()), now).await? {
                 continue;
@@ -452,6 +463,7 @@ impl Engine {
                 size: envelope.bytes.len(),
                 pec_kind: Some(Kind::BustaAnomalia),
                 identificativo: None,
+                summary: &envelope_summary,
             };
             let outcome = self.to_recipient(&mut tx, rcpt, &item, now).await?;
             let detail = match &outcome {
