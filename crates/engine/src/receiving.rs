@@ -178,20 +178,19 @@ impl Engine {
         let raw = self.store.blobs().get(blob).await?;
         let parsed = pec::parse(&raw, Some(self.index.trust()));
         let summary = pec::summary(&raw);
+        let stored = Stored {
+            blob,
+            size: raw.len(),
+            summary: &summary,
+        };
         match self.judge(&parsed) {
             Judged::Valid { provider, message } => match message.kind {
-                Kind::BustaTrasporto => {
-                    self.accept_envelope(job, provider, &message, blob, raw.len(), &summary, rcpts)
-                        .await
-                }
+                Kind::BustaTrasporto => self.accept_envelope(job, provider, &message, stored, rcpts).await,
                 Kind::PresaInCarico
                 | Kind::AvvenutaConsegna
                 | Kind::ErroreConsegna
                 | Kind::PreavvisoErroreConsegna
-                | Kind::RilevazioneVirus => {
-                    self.accept_receipt(job, provider, &message, blob, raw.len(), &summary, rcpts)
-                        .await
-                }
+                | Kind::RilevazioneVirus => self.accept_receipt(job, provider, &message, stored, rcpts).await,
                 Kind::Accettazione | Kind::NonAccettazione | Kind::BustaAnomalia => {
                     let why = Invalidity::NotBetweenProviders(message.kind);
                     self.anomaly(job, &raw, blob, mail_from, rcpts, &why).await
@@ -209,11 +208,10 @@ impl Engine {
         job: &Job,
         provider: &Provider,
         m: &PecMessage,
-        blob: &BlobId,
-        size: usize,
-        summary: &pec::Summary,
+        stored: Stored<'_>,
         rcpts: &[String],
     ) -> Result<Next> {
+        let Stored { blob, size, summary } = stored;
         let d = m
             .daticert
             .as_ref()
@@ -310,11 +308,10 @@ impl Engine {
         job: &Job,
         provider: &Provider,
         m: &PecMessage,
-        blob: &BlobId,
-        size: usize,
-        summary: &pec::Summary,
+        stored: Stored<'_>,
         rcpts: &[String],
     ) -> Result<Next> {
+        let Stored { blob, size, summary } = stored;
         let d = m
             .daticert
             .as_ref()
@@ -489,4 +486,12 @@ fn bare_address(value: &str) -> String {
         (Some(s), Some(e)) if s < e => value[s + 1..e].trim().to_string(),
         _ => value.trim().to_string(),
     }
+}
+
+/// A received message as stored: its blob, size and summary (for the mailbox's lists).
+#[derive(Clone, Copy)]
+struct Stored<'a> {
+    blob: &'a BlobId,
+    size: usize,
+    summary: &'a pec::Summary,
 }

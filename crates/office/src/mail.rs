@@ -28,7 +28,7 @@ use store::messages;
 use crate::{Error, Office, Result};
 
 pub use list::{Cursor, FolderPage, list};
-pub use read::{MessageView, PartFile, part, read};
+pub use read::{MessageView, PartFile, html, part, read};
 pub use search::{KindFilter, Query, SearchResults, search};
 
 /// Messages on a page of a folder or of search results.

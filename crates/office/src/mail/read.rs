@@ -309,11 +309,7 @@ pub async fn part(office: &Office, mailbox_id: i64, message_id: i64, n: usize) -
     let m = own_message(office, mailbox_id, message_id).await?;
     let raw = office.store().blobs().get(&m.blob).await?;
     let found = tokio::task::spawn_blocking(move || {
-        let original = match pec::parse(&raw, None) {
-            Parsed::Pec(p) if p.kind.carries_original() => p.postacert,
-            _ => None,
-        };
-        let bytes = original.unwrap_or(raw);
+        let bytes = readable(raw);
         let message = MessageParser::default().parse(&bytes)?;
         if !message.attachments.iter().any(|a| *a as usize == n) {
             return None;
@@ -328,4 +324,28 @@ pub async fn part(office: &Office, mailbox_id: i64, message_id: i64, n: usize) -
     .await
     .map_err(|e| Error::corrupt(format!("reading message {message_id} stopped: {e}")))?;
     found.ok_or_else(|| Error::not_found("part", "no such attachment in this message"))
+}
+
+/// The bytes a person reads of `raw`: an envelope's original, else `raw`.
+fn readable(raw: Vec<u8>) -> Vec<u8> {
+    let original = match pec::parse(&raw, None) {
+        Parsed::Pec(p) if p.kind.carries_original() => p.postacert,
+        _ => None,
+    };
+    original.unwrap_or(raw)
+}
+
+/// The HTML body of message `message_id` (of the original, for an envelope),
+/// as the message wrote it, for the page's sandboxed frame; not found when it
+/// has none. Reading it does not mark the message (its page did).
+pub async fn html(office: &Office, mailbox_id: i64, message_id: i64) -> Result<String> {
+    let m = own_message(office, mailbox_id, message_id).await?;
+    let raw = office.store().blobs().get(&m.blob).await?;
+    let html = tokio::task::spawn_blocking(move || {
+        let bytes = readable(raw);
+        MessageParser::default().parse(&bytes).and_then(|m| shown_of(&m).html)
+    })
+    .await
+    .map_err(|e| Error::corrupt(format!("reading message {message_id} stopped: {e}")))?;
+    html.ok_or_else(|| Error::not_found("html", "this message has no HTML part"))
 }

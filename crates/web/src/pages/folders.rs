@@ -1,4 +1,5 @@
-//! The mailbox's folders with their counts.
+//! The mailbox's folders with their counts (INBOX, Sent, Drafts, Trash, Junk,
+//! then the others by name), each linking to its list (`mail.rs`).
 
 use axum::Router;
 use axum::extract::State;
@@ -36,16 +37,20 @@ struct FoldersPage<'a> {
 }
 
 impl FoldersPage<'_> {
-    /// A standard folder's name in the page's language; others as they are.
     fn label<'f>(&self, folder: &'f FolderSummary) -> &'f str {
-        match folder.name.as_str() {
-            "INBOX" => self.ui.t("folders.INBOX"),
-            "Sent" => self.ui.t("folders.Sent"),
-            "Drafts" => self.ui.t("folders.Drafts"),
-            "Trash" => self.ui.t("folders.Trash"),
-            "Junk" => self.ui.t("folders.Junk"),
-            other => other,
-        }
+        label(self.ui, &folder.name)
+    }
+}
+
+/// A standard folder's name in the page's language; others as they are.
+pub(super) fn label<'f>(ui: &Ui, name: &'f str) -> &'f str {
+    match name {
+        "INBOX" => ui.t("folders.INBOX"),
+        "Sent" => ui.t("folders.Sent"),
+        "Drafts" => ui.t("folders.Drafts"),
+        "Trash" => ui.t("folders.Trash"),
+        "Junk" => ui.t("folders.Junk"),
+        other => other,
     }
 }
 

@@ -2,7 +2,10 @@
 
 mod compose;
 mod folders;
+mod mail;
+mod message;
 mod proof;
+mod search;
 mod sent;
 mod verify;
 
@@ -16,12 +19,24 @@ use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Texts;
 
 /// Each page module's texts (see `i18n`).
-pub const CATALOGUES: &[Texts] = &[folders::TEXTS, proof::TEXTS, verify::TEXTS, sent::TEXTS, compose::TEXTS];
+pub const CATALOGUES: &[Texts] = &[
+    folders::TEXTS,
+    mail::TEXTS,
+    message::TEXTS,
+    search::TEXTS,
+    proof::TEXTS,
+    verify::TEXTS,
+    sent::TEXTS,
+    compose::TEXTS,
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .merge(folders::routes())
+        .merge(mail::routes())
+        .merge(message::routes())
+        .merge(search::routes())
         .merge(proof::routes())
         .merge(verify::routes())
         .merge(sent::routes())
