@@ -11,7 +11,7 @@
 //!
 //! Lists and search read each message's summary (migration 0012, written by
 //! every path that stores a message). Rows stored before it are summarised
-//! lazily: [`backfill`] at startup (`certa serve`), and the rows of a page
+//! lazily: [`backfill`] when the web front end starts (`web::spawn`), and the rows of a page
 //! before it is shown.
 
 pub mod list;
