@@ -242,6 +242,7 @@ impl Engine {
             size: notice.bytes.len(),
             pec_kind: Some(Kind::NonAccettazione),
             identificativo: Some(c.identificativo.as_str()),
+            summary: &pec::summary(&notice.bytes),
         };
         delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
         let addresses: Vec<String> = c.recipients.iter().map(|d| d.address.clone()).collect();

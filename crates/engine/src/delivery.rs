@@ -72,6 +72,7 @@ impl Engine {
             size: message.len(),
             pec_kind: None,
             identificativo: None,
+            summary: &pec::summary(&message),
         };
         append_inbox(c, m.id, &item, now).await?;
         mailboxes::set_warned(c, m.id, level).await?;
@@ -89,6 +90,8 @@ pub struct Item<'a> {
     pub pec_kind: Option<pec::Kind>,
     /// The identificativo it carries or certifies: links receipts to the sent message.
     pub identificativo: Option<&'a str>,
+    /// What the webmail lists of it (`pec::summary` of its bytes).
+    pub summary: &'a pec::Summary,
 }
 
 /// Delivers to a recipient's INBOX, refusing a missing, suspended, closed or full
@@ -136,5 +139,5 @@ pub(crate) async fn append_inbox(c: &mut Conn, mailbox_id: i64, item: &Item<'_>,
         pec_kind: item.pec_kind.map(|k| k.as_str()),
         identificativo: item.identificativo,
     };
-    Ok(messages::append(c, inbox.id, &new).await?)
+    Ok(messages::append_summarised(c, inbox.id, &new, item.summary).await?)
 }

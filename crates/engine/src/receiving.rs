@@ -177,20 +177,20 @@ impl Engine {
     ) -> Result<Next> {
         let raw = self.store.blobs().get(blob).await?;
         let parsed = pec::parse(&raw, Some(self.index.trust()));
+        let summary = pec::summary(&raw);
+        let stored = Stored {
+            blob,
+            size: raw.len(),
+            summary: &summary,
+        };
         match self.judge(&parsed) {
             Judged::Valid { provider, message } => match message.kind {
-                Kind::BustaTrasporto => {
-                    self.accept_envelope(job, provider, &message, blob, raw.len(), rcpts)
-                        .await
-                }
+                Kind::BustaTrasporto => self.accept_envelope(job, provider, &message, stored, rcpts).await,
                 Kind::PresaInCarico
                 | Kind::AvvenutaConsegna
                 | Kind::ErroreConsegna
                 | Kind::PreavvisoErroreConsegna
-                | Kind::RilevazioneVirus => {
-                    self.accept_receipt(job, provider, &message, blob, raw.len(), rcpts)
-                        .await
-                }
+                | Kind::RilevazioneVirus => self.accept_receipt(job, provider, &message, stored, rcpts).await,
                 Kind::Accettazione | Kind::NonAccettazione | Kind::BustaAnomalia => {
                     let why = Invalidity::NotBetweenProviders(message.kind);
                     self.anomaly(job, &raw, blob, mail_from, rcpts, &why).await
@@ -208,10 +208,10 @@ impl Engine {
         job: &Job,
         provider: &Provider,
         m: &PecMessage,
-        blob: &BlobId,
-        size: usize,
+        stored: Stored<'_>,
         rcpts: &[String],
     ) -> Result<Next> {
+        let Stored { blob, size, summary } = stored;
         let d = m
             .daticert
             .as_ref()
@@ -269,6 +269,7 @@ impl Engine {
                 size,
                 pec_kind: Some(Kind::BustaTrasporto),
                 identificativo: Some(c.identificativo.as_str()),
+                summary,
             };
             let one = vec![rcpt.clone()];
             let answer = match self.to_recipient(&mut tx, &rcpt, &item, now).await? {
@@ -307,10 +308,10 @@ impl Engine {
         job: &Job,
         provider: &Provider,
         m: &PecMessage,
-        blob: &BlobId,
-        size: usize,
+        stored: Stored<'_>,
         rcpts: &[String],
     ) -> Result<Next> {
+        let Stored { blob, size, summary } = stored;
         let d = m
             .daticert
             .as_ref()
@@ -329,7 +330,11 @@ impl Engine {
                 let n = self
                     .gestore
                     .non_delivery_virus(c, &consegna, &virus, self.legal_now())?;
-                Some((self.store.blobs().put(&n.bytes).await?, n.bytes.len()))
+                Some((
+                    self.store.blobs().put(&n.bytes).await?,
+                    n.bytes.len(),
+                    pec::summary(&n.bytes),
+                ))
             }
             _ => None,
         };
@@ -376,12 +381,13 @@ impl Engine {
             }
             let detail = format!("ricevuta da {}", provider.name);
             store::log::append(&mut tx, now, event, &entry(c, &affected, Some(&detail))).await?;
-            if let Some((vblob, vsize)) = &virus_notice {
+            if let Some((vblob, vsize, vsummary)) = &virus_notice {
                 let item = Item {
                     blob: vblob,
                     size: *vsize,
                     pec_kind: Some(Kind::ErroreConsegna),
                     identificativo: Some(pm.identificativo.as_str()),
+                    summary: vsummary,
                 };
                 delivery::to_sender(&mut tx, &pm.sender, &item, now).await?;
             }
@@ -404,6 +410,7 @@ impl Engine {
                 size,
                 pec_kind: Some(m.kind),
                 identificativo: Some(d.identificativo.trim()),
+                summary,
             };
             delivery::to_sender(&mut tx, rcpt, &item, now).await?;
         }
@@ -443,6 +450,7 @@ impl Engine {
             .anomaly_envelope(raw, Some(mail_from), why, self.legal_now())?;
         let envelope_blob = self.store.blobs().put(&envelope.bytes).await?;
         let mut tx = self.store.begin().await?;
+        let envelope_summary = pec::summary(&envelope.bytes);
         for rcpt in &users {
             if !store::pec::first_time(&mut tx, &format!("anomaly:{blob}:{}", rcpt.to_ascii_lowercase()), now).await? {
                 continue;
@@ -452,6 +460,7 @@ impl Engine {
                 size: envelope.bytes.len(),
                 pec_kind: Some(Kind::BustaAnomalia),
                 identificativo: None,
+                summary: &envelope_summary,
             };
             let outcome = self.to_recipient(&mut tx, rcpt, &item, now).await?;
             let detail = match &outcome {
@@ -477,4 +486,12 @@ fn bare_address(value: &str) -> String {
         (Some(s), Some(e)) if s < e => value[s + 1..e].trim().to_string(),
         _ => value.trim().to_string(),
     }
+}
+
+/// A received message as stored: its blob, size and summary (for the mailbox's lists).
+#[derive(Clone, Copy)]
+struct Stored<'a> {
+    blob: &'a BlobId,
+    size: usize,
+    summary: &'a pec::Summary,
 }

@@ -351,6 +351,7 @@ async fn forwarded(office: &Office, mailbox_id: i64, id: i64) -> Result<build::F
 /// access point's stored original already (same bytes, same blob).
 async fn keep_in_sent(office: &Office, mailbox_id: i64, raw: &[u8], identificativo: &str) -> Result<i64> {
     let blob = office.store().blobs().put(raw).await?;
+    let summary = pec::summary(raw);
     let now = office.now_ms();
     let mut tx = office.store().begin().await?;
     let folders = store::messages::folders(&mut tx, mailbox_id).await?;
@@ -366,9 +367,7 @@ async fn keep_in_sent(office: &Office, mailbox_id: i64, raw: &[u8], identificati
                 .id
         }
     };
-    // merge: migration 0008 adds a summary to store::messages::append; give it
-    // this message's (subject, sender, recipients) when it lands.
-    let stored = store::messages::append(
+    let stored = store::messages::append_summarised(
         &mut tx,
         sent,
         &NewMessage {
@@ -379,6 +378,7 @@ async fn keep_in_sent(office: &Office, mailbox_id: i64, raw: &[u8], identificati
             pec_kind: None,
             identificativo: Some(identificativo),
         },
+        &summary,
     )
     .await?;
     tx.commit().await?;

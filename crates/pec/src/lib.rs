@@ -9,7 +9,8 @@
 //! - [`parse`]: classifies any raw message into a [`parse::PecMessage`] or `NotPec`;
 //! - [`smime`]: detached CMS signatures (sign, verify over the exact bytes, trust list);
 //! - [`ident`], [`time`]: identificativi and legal times;
-//! - [`verdict`]: what a person is told about a message (one line, a summary, the signature in words).
+//! - [`verdict`]: what a person is told about a message (one line, a summary, the signature in words);
+//! - [`summary`]: what a list row and a search need of a message, read once.
 
 pub mod build;
 pub mod daticert;
@@ -18,8 +19,10 @@ pub mod mime;
 pub mod original;
 pub mod parse;
 pub mod smime;
+pub mod summary;
 pub mod time;
 pub mod verdict;
 
 pub use build::{Built, Certified, Gestore};
 pub use parse::{Kind, Parsed, PecMessage, parse};
+pub use summary::{Summary, summary};

@@ -190,6 +190,7 @@ pub async fn copy(c: &mut Conn, ids: &[i64], to: i64) -> Result<Vec<(i64, i64)>>
             identificativo: m.identificativo.as_deref(),
         };
         let copy = messages::append(c, to, &new).await?;
+        crate::listing::copy_summary(c, m.id, copy.id).await?;
         pairs.push((m.uid, copy.uid));
     }
     Ok(pairs)

@@ -19,6 +19,7 @@ pub mod changes;
 pub mod clock;
 pub mod jobs;
 pub mod lifecycle;
+pub mod listing;
 pub mod log;
 pub mod mailboxes;
 pub mod messages;

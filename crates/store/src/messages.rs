@@ -201,6 +201,21 @@ pub async fn append(c: &mut Conn, folder_id: i64, m: &NewMessage<'_>) -> Result<
     get(c, id).await
 }
 
+/// [`append`], with the message's summary (`pec::summary` of its bytes, read
+/// before the transaction) for the webmail's lists and search
+/// ([`crate::listing`]). Every path that stores a message gives it; a row
+/// without one is summarised later (`office::mail::backfill`).
+pub async fn append_summarised(
+    c: &mut Conn,
+    folder_id: i64,
+    m: &NewMessage<'_>,
+    summary: &pec::Summary,
+) -> Result<StoredMessage> {
+    let stored = append(c, folder_id, m).await?;
+    crate::listing::set_summary(c, stored.id, summary).await?;
+    Ok(stored)
+}
+
 pub async fn get(c: &mut Conn, id: i64) -> Result<StoredMessage> {
     let row: Option<MessageRow> =
         sqlx::query_as(concat!("SELECT ", message_columns!(), " FROM messages WHERE id = $1"))

@@ -87,6 +87,7 @@ pub async fn spawn(
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
     let purge = tokio::spawn(purge_sessions(state.clone(), shutdown.clone()));
+    tokio::spawn(summarise_old_messages(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<tls::Peer>();
     let listener = tls::TlsListener::start(listener, acceptor, shutdown.clone(), "web");
     tracing::info!(%local, "web listener started");
@@ -100,6 +101,17 @@ pub async fn spawn(
         purge.abort();
     });
     Ok((local, join))
+}
+
+/// Summarises the messages stored before summaries existed (migration 0012),
+/// so that search finds them too; a folder's page summarises its own rows
+/// before it is shown anyway (`office::mail`).
+async fn summarise_old_messages(state: AppState) {
+    match office::mail::backfill(&state.office, None, 500).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} messages stored before summaries existed were summarised"),
+        Err(e) => tracing::warn!("cannot summarise the older messages: {e}"),
+    }
 }
 
 /// Removes ended sessions every ten minutes.

@@ -111,6 +111,7 @@ impl Engine {
                         size: message.len(),
                         pec_kind: None,
                         identificativo: None,
+                        summary: &pec::summary(&message),
                     };
                     append_inbox(tx, m.id, &item, now_ms).await?;
                 }

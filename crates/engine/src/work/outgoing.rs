@@ -70,6 +70,7 @@ impl Engine {
             size: receipt.bytes.len(),
             pec_kind: Some(Kind::Accettazione),
             identificativo: Some(c.identificativo.as_str()),
+            summary: &pec::summary(&receipt.bytes),
         };
         delivery::to_sender(&mut tx, &c.sender, &item, self.now_ms()).await?;
         self.finish(tx, job).await
@@ -180,12 +181,14 @@ impl Engine {
         // Build both possible answers first: signing happens outside the transaction.
         let receipt = self.gestore.delivery_receipt(&c, rcpt, &postacert, at)?;
         let receipt_blob = self.store.blobs().put(&receipt.bytes).await?;
+        let receipt_summary = pec::summary(&receipt.bytes);
         let mut tx = self.store.begin().await?;
         let item = Item {
             blob: &envelope_blob,
             size: envelope.len(),
             pec_kind: Some(Kind::BustaTrasporto),
             identificativo: Some(c.identificativo.as_str()),
+            summary: &pec::summary(&envelope),
         };
         let rcpts = vec![rcpt.to_string()];
         match self.to_recipient(&mut tx, rcpt, &item, now).await? {
@@ -195,6 +198,7 @@ impl Engine {
                     size: receipt.bytes.len(),
                     pec_kind: Some(Kind::AvvenutaConsegna),
                     identificativo: Some(c.identificativo.as_str()),
+                    summary: &receipt_summary,
                 };
                 delivery::to_sender(&mut tx, &c.sender, &r, now).await?;
                 store::pec::advance(&mut tx, pec_id, rcpt, RecipientState::Delivered, None, now).await?;
@@ -237,6 +241,7 @@ impl Engine {
         Ok(Failure {
             blob,
             size: notice.bytes.len(),
+            summary: pec::summary(&notice.bytes),
             detail: reason.errore_esteso(self.gestore.name()),
         })
     }
@@ -253,6 +258,7 @@ impl Engine {
             size: f.size,
             pec_kind: Some(Kind::ErroreConsegna),
             identificativo: Some(c.identificativo.as_str()),
+            summary: &f.summary,
         };
         delivery::to_sender(tx, &c.sender, &item, now).await?;
         let rcpts = vec![rcpt.to_string()];
@@ -484,6 +490,7 @@ impl Engine {
 struct Failure {
     blob: BlobId,
     size: usize,
+    summary: pec::Summary,
     detail: String,
 }
 

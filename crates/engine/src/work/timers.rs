@@ -55,6 +55,7 @@ impl Engine {
             size: notice.bytes.len(),
             pec_kind: Some(kind),
             identificativo: Some(c.identificativo.as_str()),
+            summary: &pec::summary(&notice.bytes),
         };
         delivery::to_sender(&mut tx, &c.sender, &item, now).await?;
         let rcpts = vec![rcpt.to_string()];

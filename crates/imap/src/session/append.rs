@@ -31,12 +31,13 @@ impl<A: Auth> Session<A> {
         check_quota(&mailboxes::by_id(&mut c, mailbox_id).await?, size)?;
         drop(c);
         let blob = self.store.blobs().put(&message).await?;
+        let summary = pec::summary(&message);
         let flags = flags_unique(flags);
         let now = self.config.clock.now_ms();
         let mut tx = self.store.begin().await?;
         let target = self.target(&mut tx, folder).await?;
         check_quota(&mailboxes::by_id(&mut tx, mailbox_id).await?, size)?;
-        let stored = messages::append(
+        let stored = messages::append_summarised(
             &mut tx,
             target.id,
             &NewMessage {
@@ -47,6 +48,7 @@ impl<A: Auth> Session<A> {
                 pec_kind: None,
                 identificativo: None,
             },
+            &summary,
         )
         .await?;
         tx.commit().await.map_err(store::Error::from)?;

@@ -45,7 +45,7 @@ pub async fn import(office: &Office, address: &str, from: &Path) -> crate::Resul
     }
     let unusable = |p: Problem| Error::invalid("from", p.to_string());
     let manifest = verify(from).map_err(unusable)?;
-    write_blobs(store, from, &manifest).await.map_err(unusable)?;
+    let summaries = write_blobs(store, from, &manifest).await.map_err(unusable)?;
     let mut tx = store.begin().await?;
     let mailbox = target(&mut tx, address).await?;
     let (folder_ids, created_folders) = restore_folders(&mut tx, mailbox.id, &manifest, office.now())
@@ -62,9 +62,12 @@ pub async fn import(office: &Office, address: &str, from: &Path) -> crate::Resul
             pec_kind: m.pec_kind.as_deref(),
             identificativo: m.identificativo.as_deref(),
         };
-        messages::append(&mut tx, folder_ids[m.folder.as_str()], &new)
-            .await
-            .map_err(|e| Error::invalid("from", format!("cannot store {}: {e}", m.path)))?;
+        let folder = folder_ids[m.folder.as_str()];
+        let appended = match summaries.get(&m.path) {
+            Some(summary) => messages::append_summarised(&mut tx, folder, &new, summary).await,
+            None => messages::append(&mut tx, folder, &new).await,
+        };
+        appended.map_err(|e| Error::invalid("from", format!("cannot store {}: {e}", m.path)))?;
         bytes += m.size;
     }
     let mailbox = mailboxes::by_id(&mut tx, mailbox.id).await?;
@@ -266,7 +269,9 @@ fn verify(from: &Path) -> Result<Manifest> {
 /// The second reading: the messages' bytes into the blob store, each checked again
 /// (the file could have changed since [`verify`]). A blob without a reference is
 /// what a crash between writing a blob and committing leaves too.
-async fn write_blobs(store: &Store, from: &Path, manifest: &Manifest) -> Result<()> {
+/// Writes the messages' blobs; each message's summary for the webmail's lists, by its path.
+async fn write_blobs(store: &Store, from: &Path, manifest: &Manifest) -> Result<HashMap<String, pec::Summary>> {
+    let mut summaries = HashMap::new();
     let mut wanted: HashMap<&str, &str> = manifest
         .messages
         .iter()
@@ -286,9 +291,10 @@ async fn write_blobs(store: &Store, from: &Path, manifest: &Manifest) -> Result<
         if id.0 != sha256 {
             bail!("{path} changed while it was imported");
         }
+        summaries.insert(path.clone(), pec::summary(&bytes));
     }
     if let Some(path) = wanted.keys().next() {
         bail!("{path} disappeared while the archive was imported");
     }
-    Ok(())
+    Ok(summaries)
 }

@@ -1,5 +1,7 @@
-//! The mailbox's folders with their counts, and its usage: a bar with the
-//! server's warning levels and the predicted day of fullness.
+//! The mailbox's folders with their counts (INBOX, Sent, Drafts, Trash, Junk,
+//! then the others by name), each linking to its list (`mail.rs`), and its
+//! usage: a bar with the server's warning levels and the predicted day of
+//! fullness.
 
 use axum::Router;
 use axum::extract::State;
@@ -71,16 +73,8 @@ struct FoldersPage<'a> {
 }
 
 impl FoldersPage<'_> {
-    /// A standard folder's name in the page's language; others as they are.
     fn label<'f>(&self, folder: &'f FolderSummary) -> &'f str {
-        match folder.name.as_str() {
-            "INBOX" => self.ui.t("folders.INBOX"),
-            "Sent" => self.ui.t("folders.Sent"),
-            "Drafts" => self.ui.t("folders.Drafts"),
-            "Trash" => self.ui.t("folders.Trash"),
-            "Junk" => self.ui.t("folders.Junk"),
-            other => other,
-        }
+        label(self.ui, &folder.name)
     }
 
     fn megabytes(bytes: i64) -> String {
@@ -107,6 +101,18 @@ impl FoldersPage<'_> {
 
     fn full_on(&self) -> Option<String> {
         self.usage.full_on.map(|d| d.format("%d/%m/%Y").to_string())
+    }
+}
+
+/// A standard folder's name in the page's language; others as they are.
+pub(super) fn label<'f>(ui: &Ui, name: &'f str) -> &'f str {
+    match name {
+        "INBOX" => ui.t("folders.INBOX"),
+        "Sent" => ui.t("folders.Sent"),
+        "Drafts" => ui.t("folders.Drafts"),
+        "Trash" => ui.t("folders.Trash"),
+        "Junk" => ui.t("folders.Junk"),
+        other => other,
     }
 }
 

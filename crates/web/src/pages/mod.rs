@@ -2,8 +2,11 @@
 
 mod compose;
 mod folders;
+mod mail;
+mod message;
 mod proof;
 mod security;
+mod search;
 mod sent;
 mod verify;
 
@@ -19,6 +22,9 @@ use crate::i18n::Texts;
 /// Each page module's texts (see `i18n`).
 pub const CATALOGUES: &[Texts] = &[
     folders::TEXTS,
+    mail::TEXTS,
+    message::TEXTS,
+    search::TEXTS,
     proof::TEXTS,
     verify::TEXTS,
     sent::TEXTS,
@@ -30,6 +36,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .merge(folders::routes())
+        .merge(mail::routes())
+        .merge(message::routes())
+        .merge(search::routes())
         .merge(proof::routes())
         .merge(verify::routes())
         .merge(sent::routes())
