@@ -5,8 +5,8 @@ mod folders;
 mod mail;
 mod message;
 mod proof;
-mod security;
 mod search;
+mod security;
 mod sent;
 mod verify;
 

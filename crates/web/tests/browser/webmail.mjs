@@ -50,7 +50,36 @@ await run([
     await page.getByText("Spazio occupato").waitFor();
     await screenshot(page, shots, "folders");
   }],
-  // READING
+  ["read the PEC from the other provider: the message inside and its attachment", async () => {
+    await page.getByRole("link", { name: /Posta in arrivo/ }).click();
+    await page.waitForURL(/\/mail\/\d+/);
+    // It arrives through the other provider's relay: wait for it (the page is reloaded).
+    for (let i = 0; i < 60 && !(await page.getByRole("link", { name: RECEIVED_SUBJECT }).count()); i++) {
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    const row = page.getByRole("row").filter({ hasText: RECEIVED_SUBJECT });
+    await row.getByText("Messaggio certificato").first().waitFor();
+    await screenshot(page, shots, "inbox");
+    await page.getByRole("link", { name: RECEIVED_SUBJECT }).click();
+    await page.waitForURL(/\/message\/\d+/);
+    await page.getByRole("heading", { name: RECEIVED_SUBJECT, level: 1 }).waitFor();
+    await page.getByText(RECEIVED_TEXT).waitFor();
+    await page.getByText(luca.address).first().waitFor();
+    const certification = page.locator("section.certification");
+    await certification.getByText("valida, di un gestore dell'indice").waitFor();
+    await certification.getByText(/Certa Sud/).first().waitFor();
+    await screenshot(page, shots, "message");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: RECEIVED_ATTACHMENT }).click(),
+    ]);
+    const file = join(shots, RECEIVED_ATTACHMENT);
+    await download.saveAs(file);
+    const pdf = readFileSync(file, "latin1");
+    expect(pdf.startsWith("%PDF-1.4") && pdf.trimEnd().endsWith("%%EOF"), "the attachment as it was sent");
+    await page.getByRole("link", { name: "Cartelle" }).click();
+  }],
   ["write a PEC with an attachment to a local and a remote recipient", async () => {
     await page.getByRole("link", { name: "Scrivi" }).click();
     await page.waitForURL(url("/compose"));
@@ -94,7 +123,17 @@ await run([
     expect(download.suggestedFilename().endsWith(".zip"), `a ZIP (${download.suggestedFilename()})`);
     expect(readFileSync(file).subarray(0, 2).toString() === "PK", "a ZIP file");
   }],
-  // SEARCH
+  ["find the message by identificativo", async () => {
+    await page.getByRole("link", { name: "Cerca", exact: true }).click();
+    await page.waitForURL(url("/search"));
+    await page.getByLabel("Identificativo PEC").fill(identificativo);
+    await page.getByRole("button", { name: "Cerca", exact: true }).click();
+    await page.getByRole("heading", { name: "Risultati" }).waitFor();
+    const rows = page.locator("table.messages tbody tr");
+    expect(await rows.count() >= 1, "at least the message and its receipts");
+    await rows.filter({ hasText: SUBJECT }).first().waitFor();
+    await screenshot(page, shots, "search");
+  }],
   ["the public verifier checks a delivery receipt", async () => {
     await page.goto(url("/sent/" + encodeURIComponent(identificativo)));
     const receipt = page.locator("article.recipient").filter({ hasText: luca.address })
