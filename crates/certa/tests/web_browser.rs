@@ -13,3 +13,10 @@ fn the_webmail_logs_in_switches_language_and_logs_out_in_a_browser() {
     let out = testkit::browser::run("webmail", &demo);
     println!("{out}");
 }
+
+#[test]
+fn two_step_verification_is_turned_on_and_asked_at_login_in_a_browser() {
+    let demo = Demo::start(CERTA, None);
+    let out = testkit::browser::run("security", &demo);
+    println!("{out}");
+}
