@@ -82,3 +82,10 @@ fn the_webmail_reads_sends_follows_proves_and_finds_a_pec_in_a_browser() {
         );
     }
 }
+
+#[test]
+fn two_step_verification_is_turned_on_and_asked_at_login_in_a_browser() {
+    let demo = Demo::start(CERTA, None);
+    let out = testkit::browser::run("security", &demo);
+    println!("{out}");
+}

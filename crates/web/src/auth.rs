@@ -134,7 +134,7 @@ impl FromRequestParts<AppState> for Holder {
 }
 
 /// The login page, then back to `next`.
-pub(crate) fn to_login(next: &str, expired: bool) -> Response {
+fn to_login(next: &str, expired: bool) -> Response {
     let mut to = format!("/login?next={}", percent(next));
     if expired {
         to.push_str("&expired=1");
@@ -252,7 +252,7 @@ struct CsrfForm {
 
 async fn log_out(State(state): State<AppState>, ui: Ui, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
     // A session awaiting its second factor may end too.
-    let pending = match Pending::of(&state, ui, &headers).await {
+    let pending = match OpenSession::of(&state, ui, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -269,19 +269,19 @@ async fn log_out(State(state): State<AppState>, ui: Ui, headers: HeaderMap, Form
 
 /// Any open session of a request, complete or awaiting its second factor:
 /// what `/login/totp` and `/logout` accept. Without one, the login page.
-struct Pending {
+struct OpenSession {
     user: WebUser,
     ui: Ui,
     token: String,
 }
 
-impl Pending {
-    async fn of(state: &AppState, ui: Ui, headers: &HeaderMap) -> Result<Pending, Response> {
+impl OpenSession {
+    async fn of(state: &AppState, ui: Ui, headers: &HeaderMap) -> Result<OpenSession, Response> {
         let Some(token) = cookie(headers, SESSION_COOKIE) else {
             return Err(to_login("/mail", false));
         };
         match login::session(&state.office, token, state.settings.session).await {
-            Ok(Some(user)) => Ok(Pending {
+            Ok(Some(user)) => Ok(OpenSession {
                 ui: ui.with_user(&user),
                 user,
                 token: token.to_string(),
@@ -333,7 +333,7 @@ async fn second_factor_page(
     Query(q): Query<SecondFactorQuery>,
 ) -> Response {
     let next = local_path(q.next.as_deref());
-    let pending = match Pending::of(&state, ui, &headers).await {
+    let pending = match OpenSession::of(&state, ui, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -364,7 +364,7 @@ async fn second_factor(
     Form(form): Form<SecondFactorForm>,
 ) -> Response {
     let next = local_path(form.next.as_deref()).to_string();
-    let pending = match Pending::of(&state, ui, &headers).await {
+    let pending = match OpenSession::of(&state, ui, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
