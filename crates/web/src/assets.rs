@@ -11,7 +11,7 @@ use axum::routing::get;
 use crate::AppState;
 
 pub const HTMX_PATH: &str = "/assets/htmx-2.0.11.min.js";
-pub const CSS_PATH: &str = "/assets/certa-1.css";
+pub const CSS_PATH: &str = "/assets/certa-2.css";
 
 const HTMX: &[u8] = include_bytes!("../assets/htmx-2.0.11.min.js");
 const CSS: &[u8] = include_bytes!("../assets/certa.css");
@@ -47,4 +47,34 @@ pub fn routes() -> Router<AppState> {
                     .into_response()
             }),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    /// The stylesheet `CSS_PATH` names. Browsers keep it for a year under that
+    /// name: a stylesheet changed under the same name would not reach them.
+    const CSS_SHA256: &str = "55fdf34cb3ad8d62afb2b49d653713d1c9e42315f5f8796007572b9cdb568438";
+
+    #[test]
+    fn a_changed_stylesheet_gets_a_new_name() {
+        let digest = hex(&Sha256::digest(super::CSS));
+        assert_eq!(
+            digest, CSS_SHA256,
+            "assets/certa.css changed: give CSS_PATH and base.html's link the next number, \
+             and set CSS_SHA256 to {digest}"
+        );
+    }
+
+    #[test]
+    fn the_pages_link_the_stylesheet_by_its_name() {
+        let base = include_str!("../templates/base.html");
+        assert!(base.contains(&format!("href=\"{}\"", super::CSS_PATH)));
+        assert!(base.contains(&format!("src=\"{}\"", super::HTMX_PATH)));
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
