@@ -5,11 +5,80 @@
 
 mod support;
 
-use support::{CERTA, Demo};
+use support::{CERTA, Demo, submit};
+use testkit::bundle::{openssl_verifies, sha256sum_check, unpack};
+
+/// What `webmail.mjs` expects to find in mario's INBOX: a PEC from the other
+/// provider with a text and a PDF attachment.
+fn received(from: &str, to: &str) -> Vec<u8> {
+    let pdf = format!("%PDF-1.4\n% parere\n{}\n%%EOF\n", "p".repeat(3000));
+    let attachment = openssl_base64(pdf.as_bytes());
+    format!(
+        "From: Luca Verdi <{from}>\r\nTo: <{to}>\r\nSubject: Parere sul contratto di locazione\r\n\
+         Message-ID: <parere-locazione@studio.test>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         Gentile collega,\r\nin allegato il parere richiesto sul contratto di locazione.\r\n\r\n\
+         --b1\r\nContent-Type: application/pdf; name=\"parere-locazione.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"parere-locazione.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+/// Base64 in lines of 76 (RFC 2045 6.8), by the openssl command line.
+fn openssl_base64(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("openssl")
+        .args(["base64", "-e", "-A"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let one_line = String::from_utf8(out.stdout).unwrap();
+    one_line
+        .trim()
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
 
 #[test]
-fn the_webmail_logs_in_switches_language_and_logs_out_in_a_browser() {
+fn the_webmail_reads_sends_follows_proves_and_finds_a_pec_in_a_browser() {
     let demo = Demo::start(CERTA, None);
+    let (luca, mario) = (demo.address(1, 0).to_string(), demo.address(0, 0).to_string());
+    let sent = submit(&demo.account(1, 0), &luca, &[&mario], &received(&luca, &mario), &[]);
+    assert_eq!(
+        (sent.stage.as_str(), sent.code),
+        ("data", 250),
+        "the other provider took the PEC for mario: {sent:?}"
+    );
+
     let out = testkit::browser::run("webmail", &demo);
     println!("{out}");
+
+    // The proof bundle the browser downloaded, checked as a lawyer's expert would.
+    let shots = testkit::browser::screenshots("webmail");
+    let zip = std::fs::read(shots.join("proof-bundle.zip")).expect("the downloaded bundle");
+    let dir = tempfile::tempdir().unwrap();
+    let (top, files) = unpack(&zip, dir.path());
+    let (ok, manifest) = sha256sum_check(&top);
+    assert!(ok, "every hash of SHA256SUMS: {manifest}");
+    assert_eq!(manifest.lines().count(), files.len() - 1, "{manifest}");
+    let emls: Vec<&String> = files
+        .iter()
+        .filter(|f| f.ends_with(".eml") && f.as_str() != "messaggio-originale.eml")
+        .collect();
+    // The acceptance, and per recipient its delivery receipt (and the remote one's presa in carico).
+    assert!(emls.len() >= 3, "the receipts in the bundle: {files:?}");
+    for eml in emls {
+        assert!(
+            openssl_verifies(&top.join(eml), &demo.ca()),
+            "openssl cms -verify {eml}"
+        );
+    }
 }

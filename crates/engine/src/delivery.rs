@@ -12,7 +12,7 @@ use crate::{Engine, Result};
 
 /// Usage levels that warn the holder, once each time they are crossed: a full PEC
 /// mailbox still counts as delivered by law, so the holder must act before.
-const WARN_AT: [i64; 2] = [70, 90];
+pub const WARN_AT: [i64; 2] = [70, 90];
 
 impl Engine {
     /// [`to_recipient`], then the usage warning when the delivery crossed 70 % or 90 %.

@@ -13,6 +13,12 @@
 //! counted per account and per client IP in a sliding window; past the limit,
 //! logins from that account or IP are refused for a while, even with the right
 //! password, and every failure and lockout is logged. The numbers are ours.
+//!
+//! Two-factor login (RFC 6238, office::security): once a mailbox has TOTP on,
+//! its main password opens only the web (which then asks for a code), and the
+//! mail protocols, which cannot ask for one, take only its app passwords; an
+//! app password never opens the web. The [`Channel`] of a login says which.
+//! A wrong second factor counts in the same limits ([`Engine::second_factor_failed`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -135,6 +141,15 @@ pub enum Purpose {
     Read,
 }
 
+/// Where a login comes from, which decides the credentials it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The webmail: the main password only (then a code, when TOTP is on).
+    Web,
+    /// SMTP, IMAP, POP3: the main password while TOTP is off; app passwords always.
+    Mail,
+}
+
 /// A login allowed.
 #[derive(Debug, Clone)]
 pub struct Granted {
@@ -146,7 +161,8 @@ pub struct Granted {
 }
 
 impl Engine {
-    /// Checks a login for `purpose` from `ip` (`protocol` names it in the logs).
+    /// Checks a login for `purpose` from `ip` through `channel` (`protocol`
+    /// names it in the logs).
     pub async fn login(
         &self,
         protocol: &str,
@@ -154,6 +170,7 @@ impl Engine {
         password: &str,
         ip: IpAddr,
         purpose: Purpose,
+        channel: Channel,
     ) -> Result<std::result::Result<Granted, LoginRefused>> {
         // RFC 4954 9, RFC 3501 11: a locked account or address is refused before the
         // password is even checked, so guessing on gains nothing.
@@ -162,7 +179,11 @@ impl Engine {
             return Ok(Err(LoginRefused::Throttled { retry_after }));
         }
         // RFC 6109 5.2: access only upon successful authentication.
-        let Some(mailbox) = self.authenticate(user, password).await? else {
+        let found = match channel {
+            Channel::Web => self.authenticate(user, password).await?,
+            Channel::Mail => self.authenticate_mail(user, password).await?,
+        };
+        let Some(mailbox) = found else {
             tracing::warn!(target: "security", protocol, user, %ip, "failed login");
             self.guard.failed(user, ip);
             return Ok(Err(LoginRefused::Invalid));
@@ -190,6 +211,64 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// SMTP, IMAP, POP3: the mailbox when `password` is its main password and
+    /// TOTP is off, or one of its app passwords.
+    async fn authenticate_mail(&self, login: &str, password: &str) -> Result<Option<Mailbox>> {
+        let mut c = self.store.conn().await?;
+        let Some(mailbox) = store::mailboxes::get(&mut c, login).await? else {
+            store::mailboxes::spend_a_check(password).await;
+            return Ok(None);
+        };
+        let mut checked = false;
+        if !store::two_factor::totp_enabled(&mut c, mailbox.id).await? {
+            if let Some(m) = store::mailboxes::authenticate(&mut c, login, password).await? {
+                return Ok(Some(m));
+            }
+            checked = true;
+        }
+        // Only what has the form of an app password is worth the slow checks.
+        if let Some(candidate) = app_password_form(password) {
+            for (id, hash) in store::two_factor::app_password_hashes(&mut c, mailbox.id).await? {
+                if store::mailboxes::verify_password(&hash, &candidate).await {
+                    store::two_factor::app_password_used(&mut c, id, self.now_ms()).await?;
+                    tracing::info!(target: "security", address = %mailbox.address, app_password = id, "login with an app password");
+                    return Ok(Some(mailbox));
+                }
+                checked = true;
+            }
+        }
+        if !checked {
+            // As slow as a refusal elsewhere: timing does not tell that TOTP is on.
+            store::mailboxes::spend_a_check(password).await;
+        }
+        Ok(None)
+    }
+
+    /// When logins of `account` or from `ip` are locked, for how long more.
+    pub fn login_locked(&self, account: &str, ip: IpAddr) -> Option<Duration> {
+        self.guard.locked(account, ip)
+    }
+
+    /// A wrong second factor: it counts as a failed login of `account` from `ip`.
+    pub fn second_factor_failed(&self, account: &str, ip: IpAddr) {
+        tracing::warn!(target: "security", user = account, %ip, "failed second factor");
+        self.guard.failed(account, ip);
+    }
+}
+
+/// The letters of an app password as generated (16 lowercase letters, shown in
+/// groups of four): what a person pastes with spaces or dashes, or in capitals,
+/// is the same password.
+pub fn app_password_form(given: &str) -> Option<String> {
+    let letters: String = given
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (letters.len() == 16 && letters.bytes().all(|b| b.is_ascii_lowercase())).then_some(letters)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +287,21 @@ mod tests {
         }
         assert!(g.locked("A@x.it", ip).is_some());
         assert!(g.locked("b@x.it", ip).is_none());
+    }
+
+    #[test]
+    fn app_passwords_are_read_with_or_without_separators() {
+        assert_eq!(
+            app_password_form("abcd-efgh-ijkl-mnop").as_deref(),
+            Some("abcdefghijklmnop")
+        );
+        assert_eq!(
+            app_password_form("ABCD efgh ijkl mnop").as_deref(),
+            Some("abcdefghijklmnop")
+        );
+        assert_eq!(app_password_form("abcd-efgh-ijkl-mno"), None);
+        assert_eq!(app_password_form("abcd-efgh-ijkl-mn0p"), None);
+        assert_eq!(app_password_form("àbcd-efgh-ijkl-mnop"), None);
     }
 
     #[test]

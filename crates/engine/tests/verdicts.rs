@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use common::{Net, PASSWORD};
 use engine::AnomalyPolicy;
 use engine::access::{FormalProblem, Refusal, Submission};
-use engine::guard::{LoginRefused, Purpose};
+use engine::guard::{Channel, LoginRefused, Purpose};
 use engine::receiving::{Invalidity, Reception, Rejection};
 use pec::original::OriginalError;
 use store::Backend;
@@ -185,7 +185,12 @@ async fn a_suspended_mailbox_may_only_read_and_the_engine_says_so() {
         }
         let login = |user: String, purpose| {
             let engine = nord.engine.clone();
-            async move { engine.login("test", &user, PASSWORD, IP, purpose).await.unwrap() }
+            async move {
+                engine
+                    .login("test", &user, PASSWORD, IP, purpose, Channel::Mail)
+                    .await
+                    .unwrap()
+            }
         };
         let active = login(mario.clone(), Purpose::Read).await.unwrap();
         assert!(!active.read_only);

@@ -1,7 +1,9 @@
 //! Logging in to the webmail: the mailbox address and password through the
 //! engine's login rules (the mailbox's status, the brute-force limits shared
 //! with SMTP, IMAP and POP3), then a session kept in the store so that several
-//! nodes on one database share it.
+//! nodes on one database share it. With two-factor login on (`security`),
+//! the session awaits its second factor (`Stage::Password`) until
+//! `security::verify_second_factor` completes it.
 //!
 //! A session's token is 32 random bytes, given to the browser once; the store
 //! keeps only its SHA-256. Each session has its own token against cross-site
@@ -13,7 +15,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use engine::guard::{LoginRefused, Purpose};
+use engine::guard::{Channel, LoginRefused, Purpose};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use store::sessions::{self, Stage};
@@ -37,6 +39,10 @@ impl Default for SessionPolicy {
         }
     }
 }
+
+/// How long a session waits for its second factor after the password; then
+/// the login starts again (a password guessed does not keep a session open).
+pub const SECOND_FACTOR_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// A session just opened: the token for the browser's cookie.
 #[derive(Debug, Clone)]
@@ -76,7 +82,7 @@ pub struct WebUser {
 pub async fn log_in(office: &Office, address: &str, password: &str, ip: IpAddr) -> Result<Result<NewSession, Refusal>> {
     let granted = match office
         .engine()
-        .login("web", address, password, ip, Purpose::Read)
+        .login("web", address, password, ip, Purpose::Read, Channel::Web)
         .await?
     {
         Ok(granted) => granted,
@@ -90,10 +96,15 @@ pub async fn log_in(office: &Office, address: &str, password: &str, ip: IpAddr) 
     };
     let token = random_hex(32)?;
     let csrf = random_hex(16)?;
-    let stage = Stage::Full;
     let mut c = office.store().conn().await?;
+    // office::security: with TOTP on, the password alone opens no mailbox.
+    let stage = if store::two_factor::totp_enabled(&mut c, granted.mailbox.id).await? {
+        Stage::Password
+    } else {
+        Stage::Full
+    };
     sessions::create(&mut c, &hash(&token), granted.mailbox.id, &csrf, stage, office.now_ms()).await?;
-    tracing::info!(target: "security", address = %granted.mailbox.address, %ip, "webmail login");
+    tracing::info!(target: "security", address = %granted.mailbox.address, %ip, second_factor = stage != Stage::Full, "webmail login");
     Ok(Ok(NewSession {
         token,
         second_factor: stage != Stage::Full,
@@ -112,7 +123,8 @@ pub async fn session(office: &Office, token: &str, policy: SessionPolicy) -> Res
     let now = office.now_ms();
     let idle_for = now.saturating_sub(s.last_seen_at);
     let age = now.saturating_sub(s.created_at);
-    if idle_for > millis(policy.idle) || age > millis(policy.lifetime) {
+    let awaiting_too_long = s.stage == Stage::Password && age > millis(SECOND_FACTOR_WINDOW);
+    if idle_for > millis(policy.idle) || age > millis(policy.lifetime) || awaiting_too_long {
         sessions::delete(&mut c, &id).await?;
         return Ok(None);
     }
@@ -133,6 +145,20 @@ pub async fn session(office: &Office, token: &str, policy: SessionPolicy) -> Res
         read_only,
         complete: s.stage == Stage::Full,
     }))
+}
+
+/// Replaces the session `old_hash`, which awaited its second factor, with a
+/// complete one under a new token and a new token against cross-site requests
+/// (OWASP session management: a new identifier whenever the privilege
+/// changes); the new token, for the browser's cookie.
+pub(crate) async fn complete(office: &Office, old_hash: &str, mailbox_id: i64) -> Result<String> {
+    let token = random_hex(32)?;
+    let csrf = random_hex(16)?;
+    let mut tx = office.store().begin().await?;
+    sessions::delete(&mut tx, old_hash).await?;
+    sessions::create(&mut tx, &hash(&token), mailbox_id, &csrf, Stage::Full, office.now_ms()).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// Ends the session of `token`.

@@ -28,6 +28,7 @@ pub mod receipts;
 pub mod registry;
 pub mod sent;
 pub mod sessions;
+pub mod two_factor;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -77,6 +78,7 @@ pub struct Store {
     backend: Backend,
     blobs: BlobStore,
     url: String,
+    data_dir: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -142,6 +144,7 @@ impl Store {
             backend,
             blobs,
             url,
+            data_dir: data_dir.to_path_buf(),
         })
     }
 
@@ -161,6 +164,11 @@ impl Store {
 
     pub fn blobs(&self) -> &BlobStore {
         &self.blobs
+    }
+
+    /// The data directory (the node's own files: blobs, keys kept beside the database).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     pub fn backend(&self) -> Backend {

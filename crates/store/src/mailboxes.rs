@@ -145,6 +145,22 @@ fn password_matches(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Whether `password` is the one `hash` (argon2id, PHC form) was made from,
+/// checked off the async threads (the check is deliberately slow).
+pub async fn verify_password(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_string(), password.to_string());
+    tokio::task::spawn_blocking(move || password_matches(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
+
+/// Spends the time of one password check, so that timing does not tell an
+/// unknown address from a wrong password.
+pub async fn spend_a_check(password: &str) {
+    let password = password.to_string();
+    let _ = tokio::task::spawn_blocking(move || password_matches(dummy_hash(), &password)).await;
+}
+
 /// Creates a mailbox on a local domain with its default folders.
 pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i64, now: i64) -> Result<Mailbox> {
     let address = normalize(address)?;

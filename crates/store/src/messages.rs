@@ -343,3 +343,24 @@ pub async fn folder_counts(c: &mut Conn, mailbox_id: i64) -> Result<Vec<(i64, i6
     .await?;
     Ok(rows)
 }
+
+/// The bytes that arrived in a mailbox since `since_ms` (internal dates, in
+/// milliseconds) and are still there, counting as its usage does (a receipt in
+/// an `\Archive` folder does not count, [`crate::receipts::counts_in_usage`]).
+pub async fn growth_since(c: &mut Conn, mailbox_id: i64, since_ms: i64) -> Result<i64> {
+    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(m.size), 0) AS BIGINT), f.special_use, m.pec_kind
+         FROM messages m JOIN folders f ON f.id = m.folder_id
+         WHERE f.mailbox_id = $1 AND m.internal_date >= $2
+         GROUP BY f.special_use, m.pec_kind",
+    )
+    .bind(mailbox_id)
+    .bind(since_ms)
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, use_, kind)| crate::receipts::counts_in_usage(use_.as_deref(), kind.as_deref()))
+        .map(|(bytes, ..)| bytes)
+        .sum())
+}

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 
 use askama::Template;
 use office::login::{self, Refusal, WebUser};
+use office::security::{self, SecondFactorRefusal};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -46,6 +47,28 @@ pub const TEXTS: Texts = &[
         "The session ended: please log in again.",
     ),
     ("login.logged_out", "Uscita effettuata.", "Logged out."),
+    ("totp.title", "Verifica in due passaggi", "Two-step verification"),
+    (
+        "totp.intro",
+        "Inserire il codice di 6 cifre mostrato dall'app di autenticazione.",
+        "Enter the 6-digit code your authenticator app shows.",
+    ),
+    ("totp.code", "Codice di verifica", "Verification code"),
+    ("totp.recovery_code", "Codice di recupero", "Recovery code"),
+    (
+        "totp.recovery_intro",
+        "Inserire uno dei codici di recupero ricevuti all'attivazione: ciascuno vale una sola volta.",
+        "Enter one of the recovery codes you were given when you turned this on: each works once.",
+    ),
+    ("totp.use_recovery", "Usa un codice di recupero", "Use a recovery code"),
+    ("totp.use_code", "Usa il codice dell'app", "Use the app's code"),
+    ("totp.submit", "Verifica", "Verify"),
+    ("totp.wrong", "Codice errato.", "Wrong code."),
+    (
+        "totp.replayed",
+        "Questo codice è già stato usato: attendere il codice successivo.",
+        "This code was used already: wait for the next one.",
+    ),
     (
         "login.verifier",
         "Verificare una PEC ricevuta",
@@ -101,14 +124,17 @@ impl FromRequestParts<AppState> for Holder {
                 ui: ui.with_user(&user),
                 user,
             }),
-            Ok(_) => Err(to_login(&ui.path, true)),
+            // The password was right, the second factor is awaited: nothing
+            // but its page (and logging out) until it is given.
+            Ok(Some(_)) => Err(Redirect::to(&format!("/login/totp?next={}", percent(&ui.path))).into_response()),
+            Ok(None) => Err(to_login(&ui.path, true)),
             Err(e) => Err(crate::ui::office_error(&ui, e)),
         }
     }
 }
 
 /// The login page, then back to `next`.
-fn to_login(next: &str, expired: bool) -> Response {
+pub(crate) fn to_login(next: &str, expired: bool) -> Response {
     let mut to = format!("/login?next={}", percent(next));
     if expired {
         to.push_str("&expired=1");
@@ -137,6 +163,7 @@ fn local_path(next: Option<&str>) -> &str {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(log_in))
+        .route("/login/totp", get(second_factor_page).post(second_factor))
         .route("/logout", post(log_out))
         .route("/lang", post(switch_language))
 }
@@ -202,7 +229,12 @@ async fn log_in(
     };
     match login::log_in(&state.office, form.address.trim(), &form.password, peer.ip()).await {
         Ok(Ok(session)) => {
-            let mut r = Redirect::to(&next).into_response();
+            let to = if session.second_factor {
+                format!("/login/totp?next={}", percent(&next))
+            } else {
+                next.clone()
+            };
+            let mut r = Redirect::to(&to).into_response();
             set_cookie(&mut r, &session_cookie(&session.token, None));
             r
         }
@@ -218,23 +250,155 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn log_out(
-    State(state): State<AppState>,
-    holder: Holder,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Some(refused) = holder.refuse_without_token(&form.csrf) {
+async fn log_out(State(state): State<AppState>, ui: Ui, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    // A session awaiting its second factor may end too.
+    let pending = match Pending::of(&state, ui, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Some(refused) = pending.refuse_without_token(&form.csrf) {
         return refused;
     }
-    if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Err(e) = login::log_out(&state.office, token).await
-    {
-        return crate::ui::office_error(&holder.ui, e);
+    if let Err(e) = login::log_out(&state.office, &pending.token).await {
+        return crate::ui::office_error(&pending.ui, e);
     }
     let mut r = Redirect::to("/login?out=1").into_response();
     set_cookie(&mut r, &session_cookie("", Some(0)));
     r
+}
+
+/// Any open session of a request, complete or awaiting its second factor:
+/// what `/login/totp` and `/logout` accept. Without one, the login page.
+struct Pending {
+    user: WebUser,
+    ui: Ui,
+    token: String,
+}
+
+impl Pending {
+    async fn of(state: &AppState, ui: Ui, headers: &HeaderMap) -> Result<Pending, Response> {
+        let Some(token) = cookie(headers, SESSION_COOKIE) else {
+            return Err(to_login("/mail", false));
+        };
+        match login::session(&state.office, token, state.settings.session).await {
+            Ok(Some(user)) => Ok(Pending {
+                ui: ui.with_user(&user),
+                user,
+                token: token.to_string(),
+            }),
+            Ok(None) => Err(to_login("/mail", true)),
+            Err(e) => Err(crate::ui::office_error(&ui, e)),
+        }
+    }
+
+    fn refuse_without_token(&self, given: &str) -> Option<Response> {
+        Holder {
+            user: self.user.clone(),
+            ui: self.ui.clone(),
+        }
+        .refuse_without_token(given)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login_totp.html")]
+struct SecondFactorPage<'a> {
+    ui: &'a Ui,
+    next: &'a str,
+    recovery: bool,
+    problem: Option<&'static str>,
+}
+
+impl SecondFactorPage<'_> {
+    /// The same page with the other kind of code.
+    fn switch_href(&self) -> String {
+        let mut href = format!("/login/totp?next={}", percent(self.next));
+        if !self.recovery {
+            href.push_str("&recovery=1");
+        }
+        href
+    }
+}
+
+#[derive(Deserialize)]
+struct SecondFactorQuery {
+    next: Option<String>,
+    recovery: Option<String>,
+}
+
+async fn second_factor_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Query(q): Query<SecondFactorQuery>,
+) -> Response {
+    let next = local_path(q.next.as_deref());
+    let pending = match Pending::of(&state, ui, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if pending.user.complete {
+        return Redirect::to(next).into_response();
+    }
+    page(&SecondFactorPage {
+        ui: &pending.ui,
+        next,
+        recovery: q.recovery.is_some(),
+        problem: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct SecondFactorForm {
+    csrf: String,
+    code: String,
+    next: Option<String>,
+    recovery: Option<String>,
+}
+
+async fn second_factor(
+    State(state): State<AppState>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    ui: Ui,
+    headers: HeaderMap,
+    Form(form): Form<SecondFactorForm>,
+) -> Response {
+    let next = local_path(form.next.as_deref()).to_string();
+    let pending = match Pending::of(&state, ui, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Some(refused) = pending.refuse_without_token(&form.csrf) {
+        return refused;
+    }
+    if pending.user.complete {
+        return Redirect::to(&next).into_response();
+    }
+    let refused = |problem: &'static str, status: StatusCode| {
+        let mut r = page(&SecondFactorPage {
+            ui: &pending.ui,
+            next: &next,
+            recovery: form.recovery.is_some(),
+            problem: Some(problem),
+        });
+        *r.status_mut() = status;
+        r
+    };
+    match security::verify_second_factor(&state.office, &pending.token, &form.code, peer.ip()).await {
+        Ok(Ok(verified)) => {
+            // A new session (and cookie) for the complete login.
+            let mut r = Redirect::to(&next).into_response();
+            set_cookie(&mut r, &session_cookie(&verified.token, None));
+            r
+        }
+        Ok(Err(SecondFactorRefusal::Wrong)) => refused(pending.ui.t("totp.wrong"), StatusCode::UNAUTHORIZED),
+        Ok(Err(SecondFactorRefusal::Replayed)) => refused(pending.ui.t("totp.replayed"), StatusCode::UNAUTHORIZED),
+        Ok(Err(SecondFactorRefusal::Throttled { .. })) => {
+            refused(pending.ui.t("login.throttled"), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Ok(Err(SecondFactorRefusal::NoPendingLogin)) => to_login(&next, true),
+        Err(e) => crate::ui::office_error(&pending.ui, e),
+    }
 }
 
 #[derive(Deserialize)]

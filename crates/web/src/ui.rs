@@ -36,6 +36,11 @@ impl Ui {
         self.user.as_ref().map_or("", |u| u.csrf.as_str())
     }
 
+    /// A complete login (not one awaiting its second factor): the mailbox's pages are open.
+    pub fn logged_in(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.complete)
+    }
+
     pub fn with_user(mut self, user: &WebUser) -> Ui {
         self.user = Some(user.clone());
         self

@@ -103,7 +103,11 @@ async fn an_envelope_from_the_other_provider_shows_the_message_inside_and_its_at
         list.body.contains("<strong>Atto di citazione</strong>"),
         "unread in bold"
     );
-    assert!(list.body.contains("📎"), "the attachment mark");
+    assert!(
+        list.body
+            .contains(r#"<span class="badge badge-attachment">con allegati</span>"#),
+        "the attachment mark"
+    );
 
     let href = link(&list.body, "/message/");
     let page = b.get(&href).await;

@@ -181,3 +181,24 @@ async fn two_nodes_on_one_postgresql_share_the_sessions() {
     second.office.close().await;
     db.drop_now().await;
 }
+
+#[tokio::test]
+async fn the_folder_page_shows_the_usage_with_the_servers_warning_levels() {
+    let site = Site::new().await;
+    let mut b = site.logged_in("mario").await;
+    let mail = b.get("/mail").await;
+    assert_eq!(mail.status, StatusCode::OK);
+    // A native meter with the server's levels, labelled, and no prediction for an empty box.
+    assert!(
+        mail.body
+            .contains(r#"<meter id="quota-meter" min="0" max="100" low="70" high="90" optimum="0" value="0">"#),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body
+            .contains(r#"<label for="quota-meter">0.0 MB di 1024.0 MB (0%)</label>"#)
+    );
+    assert!(mail.body.contains("Negli ultimi 30 giorni non è cresciuta."));
+    assert!(!mail.body.contains("role=\"alert\""), "no warning under 70 %");
+}

@@ -1,4 +1,4 @@
-//! `certa mailbox add|list|show|status|password|export|import`: the provider's mailboxes.
+//! `certa mailbox add|list|show|status|password|two-factor-off|export|import`: the provider's mailboxes.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -59,6 +59,15 @@ pub enum Command {
         /// The password (at least 8 characters); read from standard input when not given.
         #[arg(long)]
         password: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Turn two-factor login off for a holder who lost the authenticator and the
+    /// recovery codes (check who is asking first): the password alone opens the
+    /// webmail, IMAP, POP3 and SMTP again. App passwords stay.
+    TwoFactorOff {
+        /// The mailbox's address.
+        address: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -190,6 +199,17 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
                 .await
                 .named(NAMES)?;
             println!("password of {address} changed");
+        }
+        Command::TwoFactorOff { address, data } => {
+            let office = data.office().await?;
+            if office::security::turn_off_for_holder(&office, &address)
+                .await
+                .named(NAMES)?
+            {
+                println!("two-factor login of {address} turned off");
+            } else {
+                println!("two-factor login of {address} was not on");
+            }
         }
         Command::Export {
             address,

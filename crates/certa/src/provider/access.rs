@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use engine::Engine;
-use engine::guard::{LoginRefused, Purpose};
+use engine::guard::{Channel, LoginRefused, Purpose};
 
 /// The engine's login for reading, shared by the mailbox-access front-ends.
 pub struct ReadLogin(pub Arc<Engine>);
@@ -26,7 +26,11 @@ enum Outcome {
 
 impl ReadLogin {
     async fn check(&self, protocol: &str, user: &str, password: &str, ip: IpAddr) -> Outcome {
-        match self.0.login(protocol, user, password, ip, Purpose::Read).await {
+        match self
+            .0
+            .login(protocol, user, password, ip, Purpose::Read, Channel::Mail)
+            .await
+        {
             Ok(Ok(granted)) => Outcome::Ok {
                 read_only: granted.read_only.then(|| {
                     format!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use engine::Engine;
 use engine::access::{Refusal, Submission};
-use engine::guard::{LoginRefused, Purpose};
+use engine::guard::{Channel, LoginRefused, Purpose};
 use engine::receiving::{Reception, Rejection};
 use smtp::Reply;
 use smtp::server::{Handler, SessionInfo};
@@ -23,7 +23,7 @@ impl Handler for SubmissionHandler {
     async fn authenticate(&self, info: &SessionInfo, user: &str, password: &str) -> Result<String, Reply> {
         match self
             .0
-            .login("smtp", user, password, info.peer.ip(), Purpose::Send)
+            .login("smtp", user, password, info.peer.ip(), Purpose::Send, Channel::Mail)
             .await
         {
             Ok(Ok(granted)) => Ok(granted.mailbox.address),

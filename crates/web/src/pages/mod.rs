@@ -6,6 +6,7 @@ mod mail;
 mod message;
 mod proof;
 mod search;
+mod security;
 mod sent;
 mod verify;
 
@@ -28,6 +29,7 @@ pub const CATALOGUES: &[Texts] = &[
     verify::TEXTS,
     sent::TEXTS,
     compose::TEXTS,
+    security::TEXTS,
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(verify::routes())
         .merge(sent::routes())
         .merge(compose::routes())
+        .merge(security::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended

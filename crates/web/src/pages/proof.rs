@@ -199,7 +199,7 @@ struct ActionsFragment<'a> {
 
 impl ActionsFragment<'_> {
     fn bundle_href(&self, identificativo: &str) -> String {
-        format!("/proof/{}.zip", percent(identificativo))
+        bundle_href(identificativo)
     }
 }
 
@@ -278,6 +278,11 @@ async fn delete(
 }
 
 /// Percent-encodes a path segment (RFC 3986 3.3: unreserved characters and `@` stay).
+/// The address of the proof bundle of the sent message `identificativo`.
+pub(crate) fn bundle_href(identificativo: &str) -> String {
+    format!("/proof/{}.zip", percent(identificativo))
+}
+
 fn percent(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

@@ -296,6 +296,16 @@ struct MessagePage<'a> {
     view: TimelineView,
 }
 
+impl MessagePage<'_> {
+    /// The proof bundle of the message, once the access point accepted it.
+    fn bundle(&self) -> Option<String> {
+        self.view
+            .not_accepted
+            .is_none()
+            .then(|| super::proof::bundle_href(&self.view.identificativo))
+    }
+}
+
 /// The live part of the page, alone (what htmx swaps in).
 #[derive(Template)]
 #[template(path = "sent_timeline.html")]

@@ -1,0 +1,162 @@
+//! The TOTP secrets are sealed before they reach the database: AES-256-GCM
+//! (NIST SP 800-38D) under a key kept in a file of the data directory,
+//! `second-factor.key`, created with mode 0600 on first use. A copy of the
+//! database alone (a backup, a replica) does not give the secrets; a node of the
+//! same provider on the same database needs the same key file.
+//!
+//! Each secret has a fresh 96-bit nonce, and its mailbox's id as associated
+//! data, so a sealed secret moved to another mailbox's row does not open.
+//! OpenSSL does the cipher (already linked for S/MIME). The sealed form is
+//! `v1:` and base64 of nonce, ciphertext and tag.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
+
+use crate::{Error, Result};
+
+pub const KEY_FILE: &str = "second-factor.key";
+const KEY_BYTES: usize = 32;
+const NONCE_BYTES: usize = 12;
+const TAG_BYTES: usize = 16;
+
+/// The sealing key of a data directory, made on first use.
+pub struct Key([u8; KEY_BYTES]);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
+impl Key {
+    /// The key of `data_dir`, created (0600) if there is none yet.
+    pub fn of(data_dir: &Path) -> Result<Key> {
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => Key::from_file(&path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Key::create(&path),
+            Err(e) => Err(file_error(&path, e)),
+        }
+    }
+
+    fn from_file(path: &Path, bytes: &[u8]) -> Result<Key> {
+        let key: [u8; KEY_BYTES] = bytes.try_into().map_err(|_| Error::File {
+            path: path.to_path_buf(),
+            reason: format!("a key of {KEY_BYTES} bytes was expected, it has {}", bytes.len()),
+        })?;
+        Ok(Key(key))
+    }
+
+    fn create(path: &Path) -> Result<Key> {
+        let mut key = [0u8; KEY_BYTES];
+        openssl::rand::rand_bytes(&mut key).map_err(|e| Error::corrupt(format!("no random bytes: {e}")))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(&key).map_err(|e| file_error(path, e))?;
+                file.sync_all().map_err(|e| file_error(path, e))?;
+                Ok(Key(key))
+            }
+            // Another request made it first: that one is the key.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
+                Key::from_file(path, &bytes)
+            }
+            Err(e) => Err(file_error(path, e)),
+        }
+    }
+
+    /// `secret` sealed for `mailbox_id`.
+    pub fn seal(&self, mailbox_id: i64, secret: &[u8]) -> Result<String> {
+        let mut nonce = [0u8; NONCE_BYTES];
+        openssl::rand::rand_bytes(&mut nonce).map_err(|e| Error::corrupt(format!("no random bytes: {e}")))?;
+        let mut tag = [0u8; TAG_BYTES];
+        let sealed = encrypt_aead(
+            Cipher::aes_256_gcm(),
+            &self.0,
+            Some(&nonce),
+            &associated(mailbox_id),
+            secret,
+            &mut tag,
+        )
+        .map_err(|e| Error::corrupt(format!("cannot seal a second-factor secret: {e}")))?;
+        let mut all = nonce.to_vec();
+        all.extend_from_slice(&sealed);
+        all.extend_from_slice(&tag);
+        Ok(format!("v1:{}", STANDARD.encode(all)))
+    }
+
+    /// The secret `sealed` for `mailbox_id`; an error when it was not sealed
+    /// with this key for this mailbox.
+    pub fn open(&self, mailbox_id: i64, sealed: &str) -> Result<Vec<u8>> {
+        let damaged = |why: &str| Error::corrupt(format!("the second-factor secret of mailbox {mailbox_id} {why}"));
+        let bytes = sealed
+            .strip_prefix("v1:")
+            .and_then(|b| STANDARD.decode(b).ok())
+            .ok_or_else(|| damaged("is not in the sealed form"))?;
+        if bytes.len() < NONCE_BYTES + TAG_BYTES {
+            return Err(damaged("is too short"));
+        }
+        let (nonce, rest) = bytes.split_at(NONCE_BYTES);
+        let (data, tag) = rest.split_at(rest.len() - TAG_BYTES);
+        decrypt_aead(
+            Cipher::aes_256_gcm(),
+            &self.0,
+            Some(nonce),
+            &associated(mailbox_id),
+            data,
+            tag,
+        )
+        .map_err(|_| damaged(&format!("does not open with the key {KEY_FILE} of this data directory")))
+    }
+}
+
+fn associated(mailbox_id: i64) -> Vec<u8> {
+    format!("certa-totp:{mailbox_id}").into_bytes()
+}
+
+fn file_error(path: &Path, e: std::io::Error) -> Error {
+    Error::File {
+        path: PathBuf::from(path),
+        reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_opens_with_its_key_for_its_mailbox_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::of(dir.path()).unwrap();
+        let sealed = key.seal(7, b"the secret").unwrap();
+        assert!(!sealed.contains("the secret"));
+        assert_eq!(Key::of(dir.path()).unwrap().open(7, &sealed).unwrap(), b"the secret");
+        assert!(key.open(8, &sealed).is_err());
+        let other = tempfile::tempdir().unwrap();
+        assert!(Key::of(other.path()).unwrap().open(7, &sealed).is_err());
+        assert!(key.open(7, "v1:AAAA").is_err());
+        assert!(key.open(7, "garbage").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        Key::of(dir.path()).unwrap();
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
