@@ -102,17 +102,20 @@ pub enum Category {
     Receipt,
     /// An anomaly envelope: a message that reached the provider but is not valid PEC.
     Anomaly,
-    /// Ordinary mail (not PEC), or the holder's own copy of what it sent.
+    /// The holder's own copy of a PEC it sent (in Sent, with its identificativo).
+    SentPec,
+    /// Ordinary mail (not PEC).
     Ordinary,
 }
 
 impl Category {
-    pub fn of(pec_kind: Option<&str>) -> Category {
-        match pec_kind {
-            Some("busta-trasporto") => Category::Certified,
-            Some("busta-anomalia") => Category::Anomaly,
-            Some(_) => Category::Receipt,
-            None => Category::Ordinary,
+    pub fn of(pec_kind: Option<&str>, identificativo: Option<&str>) -> Category {
+        match (pec_kind, identificativo) {
+            (Some("busta-trasporto"), _) => Category::Certified,
+            (Some("busta-anomalia"), _) => Category::Anomaly,
+            (Some(_), _) => Category::Receipt,
+            (None, Some(_)) => Category::SentPec,
+            (None, None) => Category::Ordinary,
         }
     }
 }
@@ -174,7 +177,7 @@ fn to_row(folder: Option<String>, r: Row) -> MessageRow {
         id: r.id,
         folder_id: r.folder_id,
         folder,
-        category: Category::of(r.pec_kind.as_deref()),
+        category: Category::of(r.pec_kind.as_deref(), r.identificativo.as_deref()),
         pec_kind: r.pec_kind,
         from,
         from_address,

@@ -93,7 +93,6 @@ async fn a_folder_of_120_pages_by_50_both_ways_without_duplicate_or_gap() {
             mail::list(&office, me, folder, Position::Newest, false)
                 .await
                 .unwrap()
-                .folder
                 .messages,
             120
         );

@@ -251,6 +251,15 @@ fn to_row_at(r: &AnyRow, at: usize) -> Result<Row> {
     })
 }
 
+/// How many messages `folder_id` holds (from the index, not the rows).
+pub async fn count(c: &mut Conn, folder_id: i64) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages WHERE folder_id = $1")
+        .bind(folder_id)
+        .fetch_one(c)
+        .await?;
+    Ok(n)
+}
+
 /// One message's list row.
 pub async fn row(c: &mut Conn, message_id: i64) -> Result<Option<Row>> {
     let sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.id = $1");

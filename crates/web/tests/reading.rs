@@ -286,3 +286,48 @@ async fn a_subject_that_is_not_utf8_is_shown_with_replacement_characters() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_reading_route_asks_for_a_login() {
+    let site = common::Site::new().await;
+    let mut nobody = site.browser();
+    for path in [
+        "/mail/1",
+        "/mail/1?receipts=hide",
+        "/message/1",
+        "/message/1/html",
+        "/message/1/part/2",
+        "/search",
+        "/search?identificativo=x",
+    ] {
+        let r = nobody.get(path).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(r.location().starts_with("/login?next="), "{path}: {}", r.location());
+    }
+    let mut mario = site.logged_in("mario").await;
+    let empty = mario.get("/search").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    for control in [
+        "s-from",
+        "s-to",
+        "s-subject",
+        "s-since",
+        "s-until",
+        "s-id",
+        "s-msgid",
+        "s-kind",
+        "s-nd",
+    ] {
+        assert!(
+            empty.body.contains(&format!("<label for=\"{control}\">")),
+            "{control} has a label"
+        );
+    }
+    let bad = mario.get("/search?since=ieri").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert_eq!(
+        mario.get("/mail/1?older=nonsense").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

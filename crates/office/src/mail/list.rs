@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use store::listing::{self, From};
 
-use super::{FolderSummary, MessageRow, PAGE, own_folder, summarise, to_row};
+use super::{MessageRow, PAGE, own_folder, summarise, to_row};
 use crate::{Error, Office, Result};
 
 /// A row's place in the newest-first order: its arrival time and id. Written
@@ -52,7 +52,11 @@ pub enum Position {
 /// A page of a folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct FolderPage {
-    pub folder: FolderSummary,
+    pub folder_id: i64,
+    /// The IMAP name (`INBOX`, `Sent`, `Clienti/2025`).
+    pub name: String,
+    /// How many messages the folder holds (receipts too).
+    pub messages: i64,
     pub rows: Vec<MessageRow>,
     /// Where the page of newer messages ends, if there is one.
     pub newer: Option<Cursor>,
@@ -107,22 +111,15 @@ pub async fn list(
         ),
         Position::Newer(_) => (rows.first().map(|r| r.cursor), rows.last().map(|r| r.cursor)),
     };
-    let counts = {
+    // The unread count would read every row's flags: the folder list has it.
+    let messages = {
         let mut c = office.store().conn().await?;
-        store::messages::folder_counts(&mut c, mailbox_id).await?
+        listing::count(&mut c, folder.id).await?
     };
-    let (messages, unseen) = counts
-        .iter()
-        .find(|(id, ..)| *id == folder.id)
-        .map_or((0, 0), |(_, t, u)| (*t, *u));
     Ok(FolderPage {
-        folder: FolderSummary {
-            id: folder.id,
-            name: folder.name,
-            special_use: folder.special_use,
-            messages,
-            unseen,
-        },
+        folder_id: folder.id,
+        name: folder.name,
+        messages,
         rows,
         newer,
         older,

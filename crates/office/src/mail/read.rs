@@ -200,7 +200,7 @@ pub async fn read(office: &Office, mailbox_id: i64, message_id: i64) -> Result<M
     Ok(MessageView {
         id: m.id,
         folder_id: m.folder_id,
-        category: Category::of(m.pec_kind.as_deref()),
+        category: Category::of(m.pec_kind.as_deref(), m.identificativo.as_deref()),
         pec_kind: m.pec_kind,
         size: m.size,
         arrived: legal_ms(m.internal_date),

@@ -51,6 +51,7 @@ pub const TEXTS: Texts = &[
     ("category.certified", "Messaggio certificato", "Certified message"),
     ("category.anomaly", "Busta di anomalia", "Anomaly envelope"),
     ("category.ordinary", "Posta ordinaria", "Ordinary mail"),
+    ("category.sent", "Messaggio PEC inviato", "PEC message sent"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -81,6 +82,7 @@ pub(super) fn row_view(ui: &Ui, r: &MessageRow) -> RowView {
             super::proof::kind_text(ui, r.pec_kind.as_deref().unwrap_or_default()),
         ),
         Category::Anomaly => ("badge.anomaly", "badge-anomaly", ui.t("category.anomaly")),
+        Category::SentPec => ("badge.certified", "badge-certified", ui.t("category.sent")),
         Category::Ordinary => ("badge.ordinary", "badge-ordinary", ui.t("category.ordinary")),
     };
     RowView {
@@ -124,7 +126,6 @@ struct ListPage<'a> {
     title: String,
     folder_id: i64,
     total: i64,
-    unseen: i64,
     rows: Vec<RowView>,
     newer: Option<String>,
     older: Option<String>,
@@ -167,10 +168,9 @@ async fn folder(
     };
     page(&ListPage {
         ui,
-        title: super::folders::label(ui, &listed.folder.name).to_string(),
-        folder_id: listed.folder.id,
-        total: listed.folder.messages,
-        unseen: listed.folder.unseen,
+        title: super::folders::label(ui, &listed.name).to_string(),
+        folder_id: listed.folder_id,
+        total: listed.messages,
         rows: listed.rows.iter().map(|r| row_view(ui, r)).collect(),
         newer: listed.newer.map(|c| c.to_string()),
         older: listed.older.map(|c| c.to_string()),

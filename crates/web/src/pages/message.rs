@@ -171,6 +171,8 @@ struct MessagePage<'a> {
     certification: Option<CertView<'a>>,
     anomaly: Option<&'a Anomaly>,
     receipt: Option<ReceiptView<'a>>,
+    /// The timeline of the message the holder sent that this is a copy of.
+    timeline: Option<String>,
     proof: Option<ProofActions>,
 }
 
@@ -234,6 +236,7 @@ async fn message(State(state): State<AppState>, holder: Holder, Path(id): Path<S
             super::proof::kind_text(ui, view.pec_kind.as_deref().unwrap_or_default()),
         ),
         Category::Anomaly => ("badge.anomaly", "badge-anomaly", ui.t("category.anomaly")),
+        Category::SentPec => ("badge.certified", "badge-certified", ui.t("category.sent")),
         Category::Ordinary => ("badge.ordinary", "badge-ordinary", ui.t("category.ordinary")),
     };
     let certification = view.certification.as_ref().map(|c| {
@@ -272,6 +275,10 @@ async fn message(State(state): State<AppState>, holder: Holder, Path(id): Path<S
         size: super::mail::size_text(ui.lang, view.size),
         certification,
         anomaly: view.anomaly.as_ref(),
+        timeline: match view.category {
+            Category::SentPec => proof.as_ref().and_then(|p| p.sent.as_deref()).map(super::sent::href),
+            _ => None,
+        },
         receipt,
         proof,
     })
