@@ -19,6 +19,7 @@ use crate::ui::{Ui, office_error, page};
 
 pub const TEXTS: Texts = &[
     ("folders.title", "Cartelle", "Folders"),
+    ("folders.message", "messaggio", "message"),
     ("folders.messages", "messaggi", "messages"),
     ("folders.unseen", "da leggere", "unread"),
     ("folders.INBOX", "Posta in arrivo", "Inbox"),
