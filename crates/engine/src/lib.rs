@@ -18,8 +18,10 @@ pub mod access;
 pub mod delivery;
 pub mod guard;
 pub mod index;
+pub mod keyfile;
 pub mod lifecycle;
 pub mod receiving;
+pub mod renewal_link;
 pub mod work;
 
 use std::future::Future;
@@ -146,6 +148,9 @@ pub enum Error {
     Build(#[from] pec::build::BuildError),
     #[error("{0}")]
     Invalid(String),
+    /// A key file of the data directory that cannot be read or made.
+    #[error("the key file {file}: {source}")]
+    Key { file: &'static str, source: std::io::Error },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -161,6 +166,8 @@ pub struct Engine {
     pub(crate) wake: tokio::sync::Notify,
     pub(crate) node: String,
     pub(crate) guard: guard::LoginGuard,
+    /// Made from the data directory's key file on first use.
+    renewal_links: std::sync::OnceLock<renewal_link::RenewalLinks>,
 }
 
 impl Engine {
@@ -192,7 +199,20 @@ impl Engine {
             transport,
             wake: tokio::sync::Notify::new(),
             node,
+            renewal_links: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The renewal links of this provider (its key made on first use).
+    pub fn renewal_links(&self) -> Result<&renewal_link::RenewalLinks> {
+        if let Some(links) = self.renewal_links.get() {
+            return Ok(links);
+        }
+        let made = renewal_link::RenewalLinks::of(self.store.data_dir()).map_err(|source| Error::Key {
+            file: renewal_link::KEY_FILE,
+            source,
+        })?;
+        Ok(self.renewal_links.get_or_init(|| made))
     }
 
     pub fn store(&self) -> &Store {

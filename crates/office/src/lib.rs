@@ -31,6 +31,7 @@ pub mod proof;
 pub mod quota;
 pub mod receipts;
 pub mod registry;
+pub mod renewal;
 pub mod security;
 pub mod sent;
 pub mod subscriptions;

@@ -382,11 +382,13 @@ pub async fn renew(office: &Office, address: &str, plan: Option<&str>) -> Result
             .map(|d| add_months(d, p.renewal_term_months))
     });
     let settings = office.engine().lifecycle_config();
+    let token = office.engine().renewal_links()?.token(&order.id, sub.expiry);
     Ok(Renewal {
         renewal_url: settings
             .renewal_url
             .replace("{mailbox}", &order.mailbox)
-            .replace("{order}", &order.id),
+            .replace("{order}", &order.id)
+            .replace("{token}", &token),
         payment_methods: settings.payment_methods.clone(),
         mailbox: order.mailbox.clone(),
         next_expiry,

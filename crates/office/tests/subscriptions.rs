@@ -191,7 +191,11 @@ async fn the_renewal_order_of_an_expiry_is_created_once() {
         assert_eq!(first.order.id, "CRT-2025-000001");
         assert_eq!(first.order.renews_expiry, "2025-03-10");
         assert_eq!(first.next_expiry.unwrap().to_string(), "2026-03-10");
-        assert!(first.renewal_url.contains("CRT-2025-000001"), "{}", first.renewal_url);
+        // The link names no order: its token opens this one.
+        let token = first.renewal_url.rsplit('/').next().unwrap();
+        assert!(!first.renewal_url.contains("CRT-2025"), "{}", first.renewal_url);
+        let page = office::renewal::open(&office, token).await.unwrap();
+        assert_eq!(page.order.id, "CRT-2025-000001");
         assert!(!first.payment_methods.is_empty());
         let json = serde_json::to_value(&first).unwrap();
         assert_eq!(
@@ -241,6 +245,78 @@ async fn a_cancellation_keeps_its_first_legal_time_and_stops_renewal() {
             .await
             .unwrap_err();
         assert!(e.reason().contains("has no subscription"), "{e}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_renewal_link_opens_its_own_order_until_its_last_day_and_nothing_else() {
+    testkit::office::on_both_clocked(rome(2025, 2, 1, 10, 0), |office, clock| async move {
+        subscribed(&office, MARIO, rome(2024, 3, 10, 9, 30)).await;
+        let anna = "anna.neri@pec.dcssrl.it";
+        mailbox(&office, anna).await;
+        subscriptions::create(
+            &office,
+            &NewSubscription {
+                address: anna,
+                ..dcs_yearly(anna, rome(2024, 3, 20, 9, 30))
+            },
+        )
+        .await
+        .unwrap();
+        let mario = subscriptions::renew(&office, MARIO, None).await.unwrap();
+        let other = subscriptions::renew(&office, anna, None).await.unwrap();
+        let token = mario.renewal_url.rsplit('/').next().unwrap().to_string();
+
+        let page = office::renewal::open(&office, &token).await.unwrap();
+        assert_eq!(
+            (page.mailbox.as_str(), page.order.id.as_str()),
+            (MARIO, mario.order.id.as_str())
+        );
+        assert_eq!(
+            (page.state, page.expiry.to_string()),
+            ("active", "2025-03-10".to_string())
+        );
+        assert_eq!(
+            page.next_expiry.unwrap().to_string(),
+            "2026-03-10",
+            "from the expiry, not from payment"
+        );
+        assert_eq!(
+            (page.order.amount.plain(), page.order.state.as_str()),
+            ("7.93".to_string(), "open")
+        );
+        assert_eq!(page.transfer_reference, format!("{} {MARIO}", mario.order.id));
+        assert_eq!(page.holder, "Mario Rossi");
+        assert!(!page.payment_methods.is_empty());
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["order"]["vat_percent"], "22 %");
+
+        // Each link opens its own order only.
+        let other_token = other.renewal_url.rsplit('/').next().unwrap();
+        assert_eq!(office::renewal::open(&office, other_token).await.unwrap().mailbox, anna);
+
+        // Altered, made up, or the order number alone: not found, naming the link.
+        let mut altered = token.clone().into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        for bad in [
+            String::from_utf8(altered).unwrap(),
+            mario.order.id.clone(),
+            "x.y".into(),
+            String::new(),
+        ] {
+            let e = office::renewal::open(&office, &bad).await.unwrap_err();
+            assert!(matches!(e, Error::NotFound { field: "token", .. }), "{bad:?}: {e:?}");
+            assert!(e.reason().contains("not valid"), "{e}");
+        }
+
+        // 180 days after the expiry it renews, the link stops opening.
+        clock.set(rome(2025, 9, 6, 12, 0));
+        assert!(office::renewal::open(&office, &token).await.is_ok(), "the last day");
+        clock.set(rome(2025, 9, 7, 12, 0));
+        let e = office::renewal::open(&office, &token).await.unwrap_err();
+        assert!(e.reason().contains("expired"), "{e}");
     })
     .await;
 }

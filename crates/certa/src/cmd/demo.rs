@@ -147,6 +147,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
                 listen: addresses.submission,
                 idle_minutes: None,
                 max_upload_mb: None,
+                url: None,
             })
         });
         config.smarthost = smarthost.clone();

@@ -90,6 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         listen,
         idle_minutes: None,
         max_upload_mb: None,
+        url: None,
     });
     config.save(&args.data)?;
     if args.index.is_none() {

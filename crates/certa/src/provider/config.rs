@@ -37,11 +37,12 @@
 //! listen = "127.0.0.1:8443"
 //! idle_minutes = 30                    # a session ends after this long without a request
 //! max_upload_mb = 100                  # the largest message with attachments sent from the web
+//! # url = "https://webmail.nord.certa.test/"   # the public address; default https://<listen>/
 //!
 //! [lifecycle]                          # notices, payments, the daily machine (all optional)
 //! provider_name = "Certa Nord S.p.A."  # sender of notices; default: `name`
 //! management_address = "gestione@nord.certa.test"   # cancellations by PEC; default gestione@domain
-//! renewal_url = "https://nord.certa.test/rinnovo?casella={mailbox}&ordine={order}"
+//! # renewal_url = "https://nord.certa.test/rinnovo/{token}"   # default: [web]'s /rinnovo/{token}
 //! payment_methods = ["carta di credito o PayPal", "bonifico bancario (causale: il numero d'ordine)"]
 //! blob_grace_hours = 24                # deleted contents' files are removed this long after
 //! interval_seconds = 60                # `certa serve` runs the daily machine this often; 0: never
@@ -97,6 +98,10 @@ pub struct WebSettings {
     /// The largest request accepted, in MB (default 100: the default message size).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_upload_mb: Option<u32>,
+    /// The address people reach the pages at (behind a proxy or a name), ending
+    /// in `/`; default `https://<listen>/`. Links in notices start with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl WebSettings {
@@ -107,7 +112,22 @@ impl WebSettings {
         if self.max_upload_mb.is_some_and(|m| m == 0 || m > 1024) {
             bail!("[web] max_upload_mb: between 1 and 1024");
         }
+        if let Some(u) = &self.url
+            && !(u.starts_with("https://") && u.ends_with('/'))
+        {
+            bail!("[web] url: {u:?} must start with https:// and end with /");
+        }
         Ok(())
+    }
+
+    /// Where people reach the pages: `url`, else the listening address (none
+    /// when it is port 0, whose real port only the running server knows).
+    pub fn public_url(&self) -> Option<String> {
+        match &self.url {
+            Some(u) => Some(u.clone()),
+            None if self.listen.port() == 0 => None,
+            None => Some(format!("https://{}/", self.listen)),
+        }
     }
 
     /// The web front end's settings.
@@ -372,7 +392,13 @@ impl ProviderConfig {
         engine::lifecycle::LifecycleConfig {
             provider_name: l.provider_name.unwrap_or_else(|| self.name.clone()),
             management_address: l.management_address,
-            renewal_url: l.renewal_url.unwrap_or(d.renewal_url),
+            // The renewal page of this provider's web pages, when it has them.
+            renewal_url: l.renewal_url.unwrap_or_else(|| {
+                self.web
+                    .as_ref()
+                    .and_then(WebSettings::public_url)
+                    .map_or(d.renewal_url, |u| format!("{u}rinnovo/{{token}}"))
+            }),
             payment_methods: l.payment_methods.unwrap_or(d.payment_methods),
             blob_grace: l
                 .blob_grace_hours

@@ -60,7 +60,7 @@ impl Engine {
                 legal_time,
                 deletion,
                 None,
-            );
+            )?;
             self.send_on_plan_channels(&mut tx, &cancelled, &conv, &text, store::millis(now))
                 .await?;
         }

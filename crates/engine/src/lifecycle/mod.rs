@@ -62,7 +62,8 @@ impl Default for LifecycleConfig {
         LifecycleConfig {
             provider_name: "Certa PEC".into(),
             management_address: None,
-            renewal_url: "https://localhost/rinnovo?casella={mailbox}&ordine={order}".into(),
+            // A provider without web pages: set `[lifecycle] renewal_url` or `[web]`.
+            renewal_url: "https://localhost/rinnovo/{token}".into(),
             payment_methods: vec![
                 "carta di credito o PayPal, dalla pagina di rinnovo (registrazione immediata)".into(),
                 "bonifico bancario o MyBank, indicando nella causale il numero d'ordine".into(),

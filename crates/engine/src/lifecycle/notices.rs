@@ -34,9 +34,16 @@ impl Engine {
         at: DateTime<Utc>,
         deletion_on: Option<NaiveDate>,
         order: Option<&OrderInfo>,
-    ) -> NoticeText {
-        let provider = self.provider_info(Some(conv));
-        render(&NoticeFacts {
+    ) -> Result<NoticeText> {
+        let mut provider = self.provider_info(Some(conv));
+        // The link of the renewal page opens this order only (crate::renewal_link).
+        if let Some(o) = order
+            && provider.renewal_url.contains("{token}")
+        {
+            let token = self.renewal_links()?.token(&o.id, sub.expiry);
+            provider.renewal_url = provider.renewal_url.replace("{token}", &token);
+        }
+        Ok(render(&NoticeFacts {
             topic,
             mailbox: &sub.mailbox,
             holder_name: &sub.holder.name,
@@ -46,7 +53,7 @@ impl Engine {
             deletion_on,
             order,
             provider: &provider,
-        })
+        }))
     }
 
     pub(super) async fn send_on_plan_channels(

@@ -195,7 +195,7 @@ impl Engine {
                     None
                 };
                 let info = order.as_ref().map(order_info);
-                let text = self.notice_text(sub, conv, Topic::Renewal(kind), now, None, info.as_ref());
+                let text = self.notice_text(sub, conv, Topic::Renewal(kind), now, None, info.as_ref())?;
                 self.send_notice(tx, sub, channel, &text, now_ms).await?;
             }
             Action::Suspend { at } | Action::ReceiveOnly { at } => {
@@ -206,12 +206,12 @@ impl Engine {
                 mailboxes::set_status(tx, &sub.mailbox, status).await?;
                 let order = lc::order_for(tx, row.id, &sub.expiry.to_string()).await?;
                 let info = order.as_ref().filter(|o| o.state == "open").map(order_info);
-                let text = self.notice_text(sub, conv, topic, at, deletion_on(sub.expiry), info.as_ref());
+                let text = self.notice_text(sub, conv, topic, at, deletion_on(sub.expiry), info.as_ref())?;
                 self.send_on_plan_channels(tx, sub, conv, &text, now_ms).await?;
             }
             Action::Reactivate { at } => {
                 mailboxes::set_status(tx, &sub.mailbox, Status::Active).await?;
-                let text = self.notice_text(sub, conv, Topic::Reactivated, at, None, None);
+                let text = self.notice_text(sub, conv, Topic::Reactivated, at, None, None)?;
                 self.send_on_plan_channels(tx, sub, conv, &text, now_ms).await?;
             }
             Action::Close { at } | Action::EndService { at } => {
@@ -245,7 +245,7 @@ impl Engine {
                     .with_timezone(&conv.time_zone)
                     .date_naive()
                     .checked_add_days(chrono::Days::new(retention.into()));
-                let text = self.notice_text(sub, conv, topic, at, deletion, None);
+                let text = self.notice_text(sub, conv, topic, at, deletion, None)?;
                 // A closed box cannot be opened: the ordinary e-mail when there is
                 // one, else the box itself (the operator's export shows it).
                 let channel = if sub.holder.reference_email.is_some() {
