@@ -5,6 +5,7 @@ mod folders;
 mod mail;
 mod message;
 mod proof;
+mod renewal;
 mod search;
 mod security;
 mod sent;
@@ -26,6 +27,7 @@ pub const CATALOGUES: &[Texts] = &[
     message::TEXTS,
     search::TEXTS,
     proof::TEXTS,
+    renewal::TEXTS,
     verify::TEXTS,
     sent::TEXTS,
     compose::TEXTS,
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(proof::routes())
         .merge(verify::routes())
+        .merge(renewal::routes())
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())
