@@ -37,17 +37,25 @@ fn renewals(notices: Vec<Notice>) -> Vec<Notice> {
 /// VAT, the payment methods and the renewal link (issue 5, point 6).
 fn assert_renewal_text(bed: &Bed, n: &Notice, mailbox: &str, expiry: &str, order: &str, amount: &str) {
     let config = bed.engine.lifecycle_config();
-    let link = config
-        .renewal_url
-        .replace("{mailbox}", mailbox)
-        .replace("{order}", order);
+    // The link names no order: its token opens this one (engine::renewal_link).
+    let (before, after) = config.renewal_url.split_once("{token}").expect("a {token} in the link");
+    let line = n
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("Rinnovo online: "))
+        .unwrap_or_else(|| panic!("no renewal link in\n{}", n.body));
+    let token = line
+        .strip_prefix(before)
+        .and_then(|t| t.strip_suffix(after))
+        .unwrap_or_else(|| panic!("{line:?} is not {:?}", config.renewal_url));
+    let opens = bed.engine.renewal_links().unwrap().check(token, n.at.date_naive());
+    assert_eq!(opens.as_deref(), Ok(order), "the link of the notice of {}", local(n.at));
     let mut needles = vec![
         format!("la casella PEC {mailbox} "),
         format!(" {expiry}"),
         format!("Ordine di rinnovo: {order}\n"),
         format!("Importo: {amount}"),
         format!("Causale del bonifico: {order} {mailbox}\n"),
-        format!("Rinnovo online: {link}\n"),
         "Modalità di pagamento:\n".to_string(),
         "il rinnovo decorre dalla scadenza attuale, non dalla data del pagamento".to_string(),
     ];
