@@ -62,7 +62,15 @@ pub async fn open(office: &Office, token: &str) -> Result<RenewalPage> {
     let order = lc::order(&mut c, &order_id)
         .await?
         .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
-    let row = lc::subscription_by_id(&mut c, order.subscription_id).await?;
+    let row = match lc::subscription_by_id(&mut c, order.subscription_id).await {
+        Err(store::Error::NotFound { .. }) => {
+            return Err(Error::not_found(
+                "token",
+                format!("the subscription of the order {order_id} no longer exists"),
+            ));
+        }
+        other => other?,
+    };
     let sub = decode(&row).map_err(|e| Error::corrupt(e.to_string()))?;
     let conv = crate::conventions::of_subscription(&mut c, &sub).await?;
     let next_expiry = conv.plan(&order.plan).and_then(|p| {
