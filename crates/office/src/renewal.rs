@@ -7,11 +7,18 @@
 //!
 //! Paying early never moves the next expiry: an order renews from the expiry
 //! it names (`renews_expiry`), whenever it is paid (lifecycle.md, "Renewal").
+//!
+//! The plan may change at renewal (`lifecycle::subscription::renew`): while
+//! the order is open, [`change_plan`] replaces it by one of another plan of the
+//! convention, and the page goes on under the new order's link.
 
 use chrono::NaiveDate;
+use engine::lifecycle::orders::ensure_order;
 use engine::lifecycle::{decode, state_name};
 use engine::renewal_link::LinkProblem;
-use lifecycle::convention::add_months;
+use lifecycle::convention::{Convention, add_months};
+use lifecycle::money::Money;
+use lifecycle::subscription::{Pricing, Subscription};
 use serde::Serialize;
 use store::lifecycle as lc;
 
@@ -39,25 +46,105 @@ pub struct RenewalPage {
     pub payment_methods: Vec<String>,
     /// What a bank transfer's reference must say.
     pub transfer_reference: String,
+    /// The plans the renewal may choose, with their renewal price.
+    pub plans: Vec<PlanChoice>,
+}
+
+/// A plan the renewal may choose.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanChoice {
+    pub name: String,
+    pub renewal_term_months: u32,
+    /// VAT included.
+    pub gross: Money,
+}
+
+fn plan_choices(conv: &Convention, sub: &Subscription) -> Vec<PlanChoice> {
+    conv.plans
+        .iter()
+        .filter_map(|p| {
+            let price = match sub.pricing {
+                Pricing::ListPrice => conv.list_price?,
+                Pricing::Convention => p.price,
+            };
+            Some(PlanChoice {
+                name: p.name.clone(),
+                renewal_term_months: p.renewal_term_months,
+                gross: price.gross(),
+            })
+        })
+        .collect()
+}
+
+/// The order a link opens, checked.
+async fn order_of(office: &Office, token: &str) -> Result<String> {
+    match office.engine().renewal_links()?.check(token, office.today()) {
+        Ok(id) => Ok(id),
+        Err(LinkProblem::Invalid) => Err(Error::not_found(
+            "token",
+            "this renewal link is not valid: open it from the notice exactly as it was sent",
+        )),
+        Err(LinkProblem::Expired) => Err(Error::refused_on(
+            "token",
+            "this renewal link has expired: the mailbox can no longer be renewed from it",
+        )),
+    }
+}
+
+/// Replaces the open order the link `token` opens by one of `plan`, renewing
+/// the same expiry; the new order's token. The same plan changes nothing.
+pub async fn change_plan(office: &Office, token: &str, plan: &str) -> Result<String> {
+    let order_id = order_of(office, token).await?;
+    let now = office.now();
+    let mut tx = office.store().begin().await?;
+    let order = lc::order(&mut tx, &order_id)
+        .await?
+        .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
+    let row = lc::subscription_by_id(&mut tx, order.subscription_id).await?;
+    let sub = decode(&row).map_err(|e| Error::corrupt(e.to_string()))?;
+    let conv = crate::conventions::of_subscription(&mut tx, &sub).await?;
+    if conv.plan(plan).is_none() {
+        return Err(Error::invalid(
+            "plan",
+            format!("the convention {} has no plan \"{plan}\"", conv.code),
+        ));
+    }
+    if order.state != "open" || sub.cancelled_at.is_some() || order.renews_expiry != sub.expiry.to_string() {
+        return Err(Error::refused_on(
+            "plan",
+            format!(
+                "the order {} is {}: its plan can no longer change",
+                order.id, order.state
+            ),
+        ));
+    }
+    let links = office.engine().renewal_links()?;
+    if order.plan == plan {
+        return Ok(links.token(&order.id, sub.expiry));
+    }
+    lc::cancel_open_orders(&mut tx, row.id).await?;
+    let new = ensure_order(&mut tx, &row, &sub, &conv, Some(plan), now)
+        .await
+        .map_err(crate::subscriptions::engine_refusal)?;
+    lc::log(
+        &mut tx,
+        store::millis(now),
+        Some(row.id),
+        &row.mailbox,
+        "order",
+        &format!(
+            "{} {} cents, plan {plan}, replacing {}",
+            new.id, new.amount_cents, order.id
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(links.token(&new.id, sub.expiry))
 }
 
 /// The renewal page the link `token` opens today.
 pub async fn open(office: &Office, token: &str) -> Result<RenewalPage> {
-    let order_id = match office.engine().renewal_links()?.check(token, office.today()) {
-        Ok(id) => id,
-        Err(LinkProblem::Invalid) => {
-            return Err(Error::not_found(
-                "token",
-                "this renewal link is not valid: open it from the notice exactly as it was sent",
-            ));
-        }
-        Err(LinkProblem::Expired) => {
-            return Err(Error::refused_on(
-                "token",
-                "this renewal link has expired: the mailbox can no longer be renewed from it",
-            ));
-        }
-    };
+    let order_id = order_of(office, token).await?;
     let mut c = office.store().conn().await?;
     let order = lc::order(&mut c, &order_id)
         .await?
@@ -91,6 +178,7 @@ pub async fn open(office: &Office, token: &str) -> Result<RenewalPage> {
         order_of: conv.order.clone(),
         next_expiry,
         payment_methods: office.engine().lifecycle_config().payment_methods.clone(),
+        plans: plan_choices(&conv, &sub),
         order: OrderReport::from(&order),
     })
 }

@@ -320,3 +320,57 @@ async fn a_renewal_link_opens_its_own_order_until_its_last_day_and_nothing_else(
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_plan_changes_at_renewal_from_the_link_while_the_order_is_open() {
+    common::on_both(rome(2025, 2, 1, 10, 0), |office| async move {
+        subscribed(&office, MARIO, rome(2024, 3, 10, 9, 30)).await;
+        let first = subscriptions::renew(&office, MARIO, None).await.unwrap();
+        let token = first.renewal_url.rsplit('/').next().unwrap().to_string();
+        let page = office::renewal::open(&office, &token).await.unwrap();
+        let names: Vec<&str> = page.plans.iter().map(|p| p.name.as_str()).collect();
+        assert!(names.contains(&"annuale") && names.contains(&"biennale"), "{names:?}");
+
+        // The same plan: nothing changes.
+        assert_eq!(
+            office::renewal::change_plan(&office, &token, "annuale").await.unwrap(),
+            token
+        );
+        // Another: a new order for the same expiry, under its own link.
+        let new = office::renewal::change_plan(&office, &token, "biennale").await.unwrap();
+        let changed = office::renewal::open(&office, &new).await.unwrap();
+        assert_eq!(changed.order.plan, "biennale");
+        assert_ne!(changed.order.id, first.order.id);
+        assert_eq!(changed.order.renews_expiry, "2025-03-10", "the same expiry");
+        let biennale = page.plans.iter().find(|p| p.name == "biennale").unwrap();
+        assert_eq!(changed.order.amount, biennale.gross);
+        // The old link shows its order cancelled, and can no longer change it.
+        assert_eq!(
+            office::renewal::open(&office, &token).await.unwrap().order.state,
+            "cancelled"
+        );
+        let e = office::renewal::change_plan(&office, &token, "annuale")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("plan"),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // A plan the convention lacks: named, nothing written.
+        let e = office::renewal::change_plan(&office, &new, "mensile")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid { field: "plan", .. }), "{e:?}");
+        assert_eq!(office::renewal::open(&office, &new).await.unwrap().order.state, "open");
+        // The daily machine and the operator see the new order.
+        let again = subscriptions::renew(&office, MARIO, None).await.unwrap();
+        assert_eq!(again.order.id, changed.order.id);
+    })
+    .await;
+}

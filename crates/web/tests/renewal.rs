@@ -98,3 +98,51 @@ async fn a_renewal_link_opens_its_own_order_without_a_login_and_nothing_else() {
     assert_eq!(gone.status, StatusCode::GONE);
     assert!(gone.body.contains("This renewal link has expired"), "{}", gone.body);
 }
+
+#[tokio::test]
+async fn the_plan_changes_from_the_renewal_page_and_a_cross_site_post_is_refused() {
+    let site = Site::new().await;
+    site.clock.set(rome(2025, 2, 1, 10, 0));
+    convention(&site.office, DCS).await;
+    mailbox(&site.office, MARIO).await;
+    subscriptions::create(&site.office, &dcs_yearly(MARIO, rome(2024, 3, 10, 9, 30)))
+        .await
+        .unwrap();
+    let mario = subscriptions::renew(&site.office, MARIO, None).await.unwrap();
+    let link = path(&mario.renewal_url);
+    let mut b = site.browser();
+    let page = b.get(&link).await;
+    assert!(
+        page.body.contains(r#"<label for="plan">Piano per il rinnovo</label>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(r#"action="{link}/piano""#)));
+
+    let refused = b
+        .post_from(
+            &format!("{link}/piano"),
+            &[("plan", "biennale")],
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.get(&link).await.status, StatusCode::OK, "the order is still open");
+
+    let changed = b.post(&format!("{link}/piano"), &[("plan", "biennale")]).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let new = b.get(changed.location()).await;
+    assert_eq!(new.status, StatusCode::OK);
+    assert!(
+        new.body.contains("biennale") && !new.body.contains(&mario.order.id),
+        "a new order"
+    );
+    let old = b.get(&link).await;
+    assert!(old.body.contains("Questo ordine è stato annullato"), "{}", old.body);
+
+    let unknown = b
+        .post(&format!("{}/piano", changed.location()), &[("plan", "mensile")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("no plan"), "{}", unknown.body);
+}

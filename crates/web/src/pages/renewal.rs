@@ -4,11 +4,13 @@
 //! total, the expiry once paid (paying early never moves it), and the ways to
 //! pay, with the reference a bank transfer must carry.
 
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
 
 use askama::Template;
 use office::renewal::{self, RenewalPage};
@@ -44,6 +46,19 @@ pub const TEXTS: Texts = &[
         "Paying early loses nothing: the renewal runs from the current expiry, not from the day of payment.",
     ),
     ("renewal.how", "Come pagare", "How to pay"),
+    (
+        "renewal.change_plan",
+        "Cambiare piano al rinnovo",
+        "Change plan at renewal",
+    ),
+    ("renewal.plan_choice", "Piano per il rinnovo", "Plan for the renewal"),
+    ("renewal.months", "mesi", "months"),
+    ("renewal.change", "Cambia piano", "Change plan"),
+    (
+        "renewal.change_hint",
+        "L'ordine viene sostituito da uno nuovo del piano scelto, con il suo numero: pagare quello.",
+        "The order is replaced by a new one of the chosen plan, with its own number: pay that one.",
+    ),
     (
         "renewal.reference",
         "Causale del bonifico (da riportare esattamente):",
@@ -91,7 +106,9 @@ pub const TEXTS: Texts = &[
 ];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/rinnovo/{token}", get(show))
+    Router::new()
+        .route("/rinnovo/{token}", get(show))
+        .route("/rinnovo/{token}/piano", post(change_plan))
 }
 
 #[derive(Template)]
@@ -99,6 +116,8 @@ pub fn routes() -> Router<AppState> {
 struct Page<'a> {
     ui: &'a Ui,
     r: &'a RenewalPage,
+    /// The link's token, for the plan form's address.
+    token: &'a str,
 }
 
 impl Page<'_> {
@@ -133,11 +152,43 @@ impl Page<'_> {
     }
 }
 
+#[derive(Deserialize)]
+struct PlanForm {
+    plan: String,
+}
+
+/// The plan changed: the page of the new order, under its own link.
+async fn change_plan(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(token): Path<String>,
+    Form(form): Form<PlanForm>,
+) -> Response {
+    match renewal::change_plan(&state.office, &token, &form.plan).await {
+        Ok(new) => Redirect::to(&format!("/rinnovo/{new}")).into_response(),
+        Err(e) => refused(&ui, e),
+    }
+}
+
+fn refused(ui: &Ui, e: office::Error) -> Response {
+    match e {
+        office::Error::NotFound { field: "token", .. } => {
+            error_page(ui, StatusCode::NOT_FOUND, ui.t("renewal.invalid"))
+        }
+        office::Error::Refused {
+            field: Some("token"), ..
+        } => error_page(ui, StatusCode::GONE, ui.t("renewal.expired")),
+        e => office_error(ui, e),
+    }
+}
+
 async fn show(State(state): State<AppState>, ui: Ui, Path(token): Path<String>) -> Response {
     match renewal::open(&state.office, &token).await {
-        Ok(r) => page(&Page { ui: &ui, r: &r }),
-        Err(office::Error::NotFound { .. }) => error_page(&ui, StatusCode::NOT_FOUND, ui.t("renewal.invalid")),
-        Err(office::Error::Refused { .. }) => error_page(&ui, StatusCode::GONE, ui.t("renewal.expired")),
-        Err(e) => office_error(&ui, e),
+        Ok(r) => page(&Page {
+            ui: &ui,
+            r: &r,
+            token: &token,
+        }),
+        Err(e) => refused(&ui, e),
     }
 }
