@@ -13,21 +13,17 @@ pub const KEY_BYTES: usize = 32;
 /// processes create it at once, the first file written is the key of all.
 pub fn load_or_create(path: &Path) -> std::io::Result<[u8; KEY_BYTES]> {
     match std::fs::read(path) {
-        Ok(bytes) => parse(path, &bytes),
+        Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(e),
     }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> std::io::Result<[u8; KEY_BYTES]> {
+fn parse(bytes: &[u8]) -> std::io::Result<[u8; KEY_BYTES]> {
     bytes.try_into().map_err(|_| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!(
-                "{}: a key of {KEY_BYTES} bytes was expected, it has {}",
-                path.display(),
-                bytes.len()
-            ),
+            format!("a key of {KEY_BYTES} bytes was expected, it has {}", bytes.len()),
         )
     })
 }
@@ -54,7 +50,7 @@ fn create(path: &Path) -> std::io::Result<[u8; KEY_BYTES]> {
     std::fs::remove_file(&temp)?;
     match linked {
         Ok(()) => Ok(key),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => parse(path, &std::fs::read(path)?),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => parse(&std::fs::read(path)?),
         Err(e) => Err(e),
     }
 }

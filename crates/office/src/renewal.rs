@@ -16,13 +16,13 @@ use chrono::NaiveDate;
 use engine::lifecycle::orders::ensure_order;
 use engine::lifecycle::{decode, state_name};
 use engine::renewal_link::LinkProblem;
-use lifecycle::convention::{Convention, add_months};
+use lifecycle::convention::Convention;
 use lifecycle::money::Money;
 use lifecycle::subscription::{Pricing, Subscription};
 use serde::Serialize;
-use store::lifecycle as lc;
+use store::lifecycle::{self as lc, Order, StoredSubscription};
 
-use crate::subscriptions::OrderReport;
+use crate::subscriptions::{OrderReport, next_expiry};
 use crate::{Error, Office, Result};
 
 /// What the renewal page shows.
@@ -91,18 +91,41 @@ async fn order_of(office: &Office, token: &str) -> Result<String> {
     }
 }
 
+/// What a link's order stands on: the order, its subscription (stored and
+/// read) and the subscription's convention.
+struct Linked {
+    order: Order,
+    row: StoredSubscription,
+    sub: Subscription,
+    conv: Convention,
+}
+
+/// The order the link `token` opens today, with what it stands on.
+async fn linked(office: &Office, c: &mut store::Conn, token: &str) -> Result<Linked> {
+    let order_id = order_of(office, token).await?;
+    let order = lc::order(c, &order_id)
+        .await?
+        .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
+    let row = match lc::subscription_by_id(c, order.subscription_id).await {
+        Err(store::Error::NotFound { .. }) => {
+            return Err(Error::not_found(
+                "token",
+                format!("the subscription of the order {order_id} no longer exists"),
+            ));
+        }
+        other => other?,
+    };
+    let sub = decode(&row).map_err(|e| Error::corrupt(e.to_string()))?;
+    let conv = crate::conventions::of_subscription(c, &sub).await?;
+    Ok(Linked { order, row, sub, conv })
+}
+
 /// Replaces the open order the link `token` opens by one of `plan`, renewing
 /// the same expiry; the new order's token. The same plan changes nothing.
 pub async fn change_plan(office: &Office, token: &str, plan: &str) -> Result<String> {
-    let order_id = order_of(office, token).await?;
     let now = office.now();
     let mut tx = office.store().begin().await?;
-    let order = lc::order(&mut tx, &order_id)
-        .await?
-        .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
-    let row = lc::subscription_by_id(&mut tx, order.subscription_id).await?;
-    let sub = decode(&row).map_err(|e| Error::corrupt(e.to_string()))?;
-    let conv = crate::conventions::of_subscription(&mut tx, &sub).await?;
+    let Linked { order, row, sub, conv } = linked(office, &mut tx, token).await?;
     if conv.plan(plan).is_none() {
         return Err(Error::invalid(
             "plan",
@@ -144,29 +167,9 @@ pub async fn change_plan(office: &Office, token: &str, plan: &str) -> Result<Str
 
 /// The renewal page the link `token` opens today.
 pub async fn open(office: &Office, token: &str) -> Result<RenewalPage> {
-    let order_id = order_of(office, token).await?;
     let mut c = office.store().conn().await?;
-    let order = lc::order(&mut c, &order_id)
-        .await?
-        .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
-    let row = match lc::subscription_by_id(&mut c, order.subscription_id).await {
-        Err(store::Error::NotFound { .. }) => {
-            return Err(Error::not_found(
-                "token",
-                format!("the subscription of the order {order_id} no longer exists"),
-            ));
-        }
-        other => other?,
-    };
-    let sub = decode(&row).map_err(|e| Error::corrupt(e.to_string()))?;
-    let conv = crate::conventions::of_subscription(&mut c, &sub).await?;
-    let next_expiry = conv.plan(&order.plan).and_then(|p| {
-        order
-            .renews_expiry
-            .parse::<NaiveDate>()
-            .ok()
-            .map(|d| add_months(d, p.renewal_term_months))
-    });
+    let Linked { order, sub, conv, .. } = linked(office, &mut c, token).await?;
+    let next_expiry = next_expiry(&conv, &order);
     Ok(RenewalPage {
         transfer_reference: format!("{} {}", order.id, order.mailbox),
         mailbox: order.mailbox.clone(),

@@ -374,13 +374,7 @@ pub async fn renew(office: &Office, address: &str, plan: Option<&str>) -> Result
         .await?;
     }
     tx.commit().await?;
-    let next_expiry = conv.plan(&order.plan).and_then(|p| {
-        order
-            .renews_expiry
-            .parse()
-            .ok()
-            .map(|d| add_months(d, p.renewal_term_months))
-    });
+    let next_expiry = next_expiry(&conv, &order);
     let settings = office.engine().lifecycle_config();
     let token = office.engine().renewal_links()?.token(&order.id, sub.expiry);
     Ok(Renewal {
@@ -394,6 +388,14 @@ pub async fn renew(office: &Office, address: &str, plan: Option<&str>) -> Result
         next_expiry,
         order: OrderReport::from(&order),
     })
+}
+
+/// The last day of service once `order` is paid: the expiry it renews plus
+/// its plan's renewal term, whenever the payment arrives.
+pub(crate) fn next_expiry(conv: &Convention, order: &Order) -> Option<NaiveDate> {
+    let plan = conv.plan(&order.plan)?;
+    let from: NaiveDate = order.renews_expiry.parse().ok()?;
+    Some(add_months(from, plan.renewal_term_months))
 }
 
 /// A cancellation recorded.

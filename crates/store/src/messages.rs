@@ -50,7 +50,8 @@ fn to_folder(r: FolderRow) -> Folder {
     }
 }
 
-type MessageRow = (
+/// A `messages` row in [`message_columns!`]'s order.
+pub(crate) type MessageRow = (
     i64,
     i64,
     i64,
@@ -68,7 +69,7 @@ macro_rules! message_columns {
     };
 }
 
-fn to_message(r: MessageRow) -> StoredMessage {
+pub(crate) fn to_message(r: MessageRow) -> StoredMessage {
     StoredMessage {
         id: r.0,
         folder_id: r.1,

@@ -3,8 +3,7 @@
 //! counted, a page at a time; and the messages of its mailbox that are about
 //! one of them (the receipts and notices, linked by identificativo).
 
-use crate::blobs::BlobId;
-use crate::messages::StoredMessage;
+use crate::messages::{self, MessageRow, StoredMessage};
 use crate::{Conn, Result};
 
 /// One accepted message with its recipients counted by where they stand.
@@ -67,18 +66,6 @@ pub async fn page(c: &mut Conn, sender: &str, before: Option<i64>, limit: i64) -
 /// The PEC messages (receipts, notices, envelopes) of `mailbox_id`'s folders
 /// that carry or certify `identificativo`, in arrival order.
 pub async fn about(c: &mut Conn, mailbox_id: i64, identificativo: &str) -> Result<Vec<StoredMessage>> {
-    type MessageRow = (
-        i64,
-        i64,
-        i64,
-        i64,
-        String,
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-    );
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT m.id, m.folder_id, m.uid, m.modseq, m.blob, m.size, m.internal_date, m.flags, m.pec_kind, m.identificativo
          FROM messages m JOIN folders f ON f.id = m.folder_id
@@ -89,21 +76,7 @@ pub async fn about(c: &mut Conn, mailbox_id: i64, identificativo: &str) -> Resul
     .bind(mailbox_id)
     .fetch_all(c)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredMessage {
-            id: r.0,
-            folder_id: r.1,
-            uid: r.2,
-            modseq: r.3,
-            blob: BlobId(r.4),
-            size: r.5,
-            internal_date: r.6,
-            flags: r.7.split_whitespace().map(str::to_string).collect(),
-            pec_kind: r.8,
-            identificativo: r.9,
-        })
-        .collect())
+    Ok(rows.into_iter().map(messages::to_message).collect())
 }
 
 /// The mailbox a message belongs to (through its folder), if the message exists.

@@ -9,8 +9,7 @@
 //! OpenSSL does the cipher (already linked for S/MIME). The sealed form is
 //! `v1:` and base64 of nonce, ciphertext and tag.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -19,12 +18,11 @@ use openssl::symm::{Cipher, decrypt_aead, encrypt_aead};
 use crate::{Error, Result};
 
 pub const KEY_FILE: &str = "second-factor.key";
-const KEY_BYTES: usize = 32;
 const NONCE_BYTES: usize = 12;
 const TAG_BYTES: usize = 16;
 
 /// The sealing key of a data directory, made on first use.
-pub struct Key([u8; KEY_BYTES]);
+pub struct Key([u8; engine::keyfile::KEY_BYTES]);
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,41 +34,12 @@ impl Key {
     /// The key of `data_dir`, created (0600) if there is none yet.
     pub fn of(data_dir: &Path) -> Result<Key> {
         let path = data_dir.join(KEY_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => Key::from_file(&path, &bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Key::create(&path),
-            Err(e) => Err(file_error(&path, e)),
-        }
-    }
-
-    fn from_file(path: &Path, bytes: &[u8]) -> Result<Key> {
-        let key: [u8; KEY_BYTES] = bytes.try_into().map_err(|_| Error::File {
-            path: path.to_path_buf(),
-            reason: format!("a key of {KEY_BYTES} bytes was expected, it has {}", bytes.len()),
-        })?;
-        Ok(Key(key))
-    }
-
-    fn create(path: &Path) -> Result<Key> {
-        let mut key = [0u8; KEY_BYTES];
-        openssl::rand::rand_bytes(&mut key).map_err(|e| Error::corrupt(format!("no random bytes: {e}")))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
-            Ok(mut file) => {
-                file.write_all(&key).map_err(|e| file_error(path, e))?;
-                file.sync_all().map_err(|e| file_error(path, e))?;
-                Ok(Key(key))
-            }
-            // Another request made it first: that one is the key.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
-                Key::from_file(path, &bytes)
-            }
-            Err(e) => Err(file_error(path, e)),
-        }
+        engine::keyfile::load_or_create(&path)
+            .map(Key)
+            .map_err(|e| Error::File {
+                path,
+                reason: e.to_string(),
+            })
     }
 
     /// `secret` sealed for `mailbox_id`.
@@ -120,13 +89,6 @@ impl Key {
 
 fn associated(mailbox_id: i64) -> Vec<u8> {
     format!("certa-totp:{mailbox_id}").into_bytes()
-}
-
-fn file_error(path: &Path, e: std::io::Error) -> Error {
-    Error::File {
-        path: PathBuf::from(path),
-        reason: e.to_string(),
-    }
 }
 
 #[cfg(test)]
