@@ -561,6 +561,44 @@ pub async fn applied_payment_ids(c: &mut Conn) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// A payment as recorded: what a receipt of payment states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub payment_id: String,
+    pub order_id: String,
+    /// `operator`, `webhook`, `bank`.
+    pub source: String,
+    pub amount_cents: i64,
+    pub paid_at: i64,
+    pub detail: Option<String>,
+    pub recorded_at: i64,
+}
+
+/// The payments applied to the orders of `mailbox`, oldest first.
+pub async fn payments_of(c: &mut Conn, mailbox: &str) -> Result<Vec<Payment>> {
+    type Row = (String, String, String, i64, i64, Option<String>, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.payment_id, p.order_id, p.source, p.amount_cents, p.paid_at, p.detail, p.recorded_at
+         FROM payments p JOIN orders o ON o.id = p.order_id
+         WHERE o.mailbox = $1 ORDER BY p.paid_at, p.payment_id",
+    )
+    .bind(mailbox.to_ascii_lowercase())
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Payment {
+            payment_id: r.0,
+            order_id: r.1,
+            source: r.2,
+            amount_cents: r.3,
+            paid_at: r.4,
+            detail: r.5,
+            recorded_at: r.6,
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LogEntry {
     pub at: i64,

@@ -5,6 +5,7 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Context, Result, bail};
 use flate2::Compression;
@@ -31,9 +32,31 @@ pub struct ExportSummary {
 
 type ArchiveWriter<'a> = tar::Builder<GzEncoder<BufWriter<&'a std::fs::File>>>;
 
+/// How far an export is, for whoever waits for it (the holder's page shows
+/// it for a large mailbox): the totals are known once the mailbox is read,
+/// then each message written counts.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total_messages: AtomicU64,
+    pub total_bytes: AtomicU64,
+    pub messages: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
 /// Exports mailbox `address` to the file `to`; an existing `to` is replaced only
 /// with `force` (refused otherwise, field `force`).
 pub async fn export(office: &Office, address: &str, to: &Path, force: bool) -> crate::Result<ExportSummary> {
+    export_counted(office, address, to, force, &Progress::default()).await
+}
+
+/// [`export`], counting what is written in `progress`.
+pub async fn export_counted(
+    office: &Office,
+    address: &str,
+    to: &Path,
+    force: bool,
+    progress: &Progress,
+) -> crate::Result<ExportSummary> {
     if to.is_dir() {
         return Err(Error::invalid(
             "to",
@@ -48,6 +71,12 @@ pub async fn export(office: &Office, address: &str, to: &Path, force: bool) -> c
     }
     let now = office.now_ms();
     let (manifest, sent) = read_mailbox(office.store(), address, now).await?;
+    progress
+        .total_messages
+        .store(manifest.messages.len() as u64, Ordering::Relaxed);
+    progress
+        .total_bytes
+        .store(manifest.messages.iter().map(|m| m.size).sum(), Ordering::Relaxed);
     let dir = match to.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -57,7 +86,7 @@ pub async fn export(office: &Office, address: &str, to: &Path, force: bool) -> c
         .suffix(".part")
         .tempfile_in(dir)
         .map_err(|e| Error::file(dir, format!("cannot create a temporary file: {e}")))?;
-    let bytes = write_archive(office.store(), tmp.as_file(), &manifest, &sent, now)
+    let bytes = write_archive(office.store(), tmp.as_file(), &manifest, &sent, now, progress)
         .await
         .map_err(|e| Error::file(to, format!("cannot write the archive: {e}")))?;
     tmp.as_file()
@@ -139,6 +168,7 @@ async fn write_archive(
     manifest: &Manifest,
     sent: &[index::SentMessage],
     now: i64,
+    progress: &Progress,
 ) -> Result<u64> {
     let top = manifest::top_dir(&manifest.address);
     let mtime = now.div_euclid(1000).max(0) as u64;
@@ -173,6 +203,8 @@ async fn write_archive(
         let secs = m.internal_date.div_euclid(1000).max(0) as u64;
         add_file(&mut tar, &m.path, &blob, secs)?;
         bytes += m.size;
+        progress.messages.fetch_add(1, Ordering::Relaxed);
+        progress.bytes.fetch_add(m.size, Ordering::Relaxed);
     }
     let gz = tar.into_inner()?;
     let mut out = gz.finish()?;

@@ -23,7 +23,7 @@ mod index;
 pub mod maildir;
 pub mod manifest;
 
-pub use export::{ExportSummary, export};
+pub use export::{ExportSummary, Progress, export, export_counted};
 pub use import::{ImportSummary, import};
 
 /// Why an archive cannot be written or read, said from the outermost place to
