@@ -174,11 +174,13 @@ impl Archives {
 
 /// Forgets (and so removes) the archives built longer than [`KEEP`] ago.
 fn prune(jobs: &mut HashMap<i64, Arc<Job>>, now: DateTime<Utc>) {
-    jobs.retain(|_, j| match j.outcome.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-        Some(Ok(built)) => now < built.built_at + KEEP,
-        Some(Err(_)) => now < j.started_at + KEEP,
-        None => true,
-    });
+    jobs.retain(
+        |_, j| match j.outcome.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(Ok(built)) => now < built.built_at + KEEP,
+            Some(Err(_)) => now < j.started_at + KEEP,
+            None => true,
+        },
+    );
 }
 
 impl Job {
@@ -190,7 +192,10 @@ impl Job {
         match self.outcome.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             None => {
                 let p = &self.progress;
-                let (messages, total_messages) = (p.messages.load(Ordering::Relaxed), p.total_messages.load(Ordering::Relaxed));
+                let (messages, total_messages) = (
+                    p.messages.load(Ordering::Relaxed),
+                    p.total_messages.load(Ordering::Relaxed),
+                );
                 let (bytes, total_bytes) = (p.bytes.load(Ordering::Relaxed), p.total_bytes.load(Ordering::Relaxed));
                 let percent = if total_bytes > 0 {
                     bytes * 100 / total_bytes

@@ -144,7 +144,11 @@ fn may_cancel(row: &StoredSubscription, sub: &Subscription, log: &[LogEntry]) ->
     if let State::Closed { .. } | State::Deleted { .. } = sub.state {
         return Err(Error::refused_on(
             "confirm",
-            format!("{} is {}: there is nothing to cancel", row.mailbox, state_name(&sub.state)),
+            format!(
+                "{} is {}: there is nothing to cancel",
+                row.mailbox,
+                state_name(&sub.state)
+            ),
         ));
     }
     if let Some(sent) = pending(row, log) {
@@ -179,13 +183,14 @@ pub(super) fn state(row: &StoredSubscription, sub: &Subscription, log: &[LogEntr
     match pending(row, log) {
         Some(e) => Cancellation::Sent {
             at: store::instant(e.at),
-            identificativo: e
+            identificativo: e.detail.split_whitespace().nth(1).unwrap_or_default().to_string(),
+            to: e
                 .detail
-                .split_whitespace()
+                .split(" to ")
                 .nth(1)
+                .and_then(|t| t.split_whitespace().next())
                 .unwrap_or_default()
                 .to_string(),
-            to: e.detail.split(" to ").nth(1).and_then(|t| t.split_whitespace().next()).unwrap_or_default().to_string(),
         },
         None => Cancellation::Possible,
     }

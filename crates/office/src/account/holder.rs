@@ -39,7 +39,11 @@ pub async fn update_holder(
         ));
     }
     let email = one_line("email", reference_email)?;
-    let email = if email.is_empty() { None } else { Some(checked_email(&email)?) };
+    let email = if email.is_empty() {
+        None
+    } else {
+        Some(checked_email(&email)?)
+    };
     let mut tx = office.store().begin().await?;
     let row = live(&mut tx, mailbox_id).await?;
     let mut sub = readable(&row)?;
@@ -118,7 +122,16 @@ mod tests {
     #[test]
     fn an_email_is_one_address_as_typed() {
         assert_eq!(checked_email("Mario@Example.COM").unwrap(), "Mario@example.com");
-        for bad in ["mario", "mario@", "@example.com", "mario@example", "a b@example.com", "a@b@example.com", "a@example.com, b@example.com", "a@.com"] {
+        for bad in [
+            "mario",
+            "mario@",
+            "@example.com",
+            "mario@example",
+            "a b@example.com",
+            "a@b@example.com",
+            "a@example.com, b@example.com",
+            "a@.com",
+        ] {
             let e = checked_email(bad).unwrap_err();
             assert_eq!(e.field(), Some("email"), "{bad}");
         }

@@ -400,7 +400,9 @@ pub async fn payment_receipt(office: &Office, mailbox_id: i64, order_id: &str) -
     let mut c = office.store().conn().await?;
     let mailbox = store::mailboxes::by_id(&mut c, mailbox_id).await?;
     let unknown = || Error::not_found("order", format!("no paid order {order_id} of {}", mailbox.address));
-    let order = lc::order(&mut c, order_id).await?.filter(|o| o.mailbox == mailbox.address);
+    let order = lc::order(&mut c, order_id)
+        .await?
+        .filter(|o| o.mailbox == mailbox.address);
     let order = order.ok_or_else(unknown)?;
     let payment = lc::payments_of(&mut c, &mailbox.address)
         .await?

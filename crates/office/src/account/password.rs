@@ -43,10 +43,7 @@ pub async fn change_password(
         return Err(Error::invalid("current", "the current password is wrong"));
     }
     if new != repeated {
-        return Err(Error::invalid(
-            "repeat",
-            "the new password and its repetition differ",
-        ));
+        return Err(Error::invalid("repeat", "the new password and its repetition differ"));
     }
     if new == current {
         return Err(Error::invalid("new", "the new password is the current one"));
