@@ -423,7 +423,7 @@ async fn switch_language(Form(form): Form<LangForm>) -> Response {
 }
 
 /// The session cookie; `max_age` 0 removes it.
-fn session_cookie(token: &str, max_age: Option<u32>) -> String {
+pub(crate) fn session_cookie(token: &str, max_age: Option<u32>) -> String {
     let mut c = format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -431,7 +431,7 @@ fn session_cookie(token: &str, max_age: Option<u32>) -> String {
     c
 }
 
-fn set_cookie(response: &mut Response, value: &str) {
+pub(crate) fn set_cookie(response: &mut Response, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -52,6 +52,8 @@ impl Default for Settings {
 pub struct AppState {
     pub office: Office,
     pub settings: Arc<Settings>,
+    /// The mailbox archives the holders are saving (`office::account::Archives`).
+    pub archives: Arc<office::account::Archives>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         AppState {
             office,
             settings: Arc::new(settings),
+            archives: Arc::new(office::account::Archives::new()),
         }
     }
 }

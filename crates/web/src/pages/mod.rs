@@ -9,6 +9,7 @@ mod renewal;
 mod search;
 mod security;
 mod sent;
+mod subscription;
 mod verify;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub const CATALOGUES: &[Texts] = &[
     sent::TEXTS,
     compose::TEXTS,
     security::TEXTS,
+    subscription::TEXTS,
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())
+        .merge(subscription::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended
