@@ -197,13 +197,10 @@ impl Job {
                     p.total_messages.load(Ordering::Relaxed),
                 );
                 let (bytes, total_bytes) = (p.bytes.load(Ordering::Relaxed), p.total_bytes.load(Ordering::Relaxed));
-                let percent = if total_bytes > 0 {
-                    bytes * 100 / total_bytes
-                } else if total_messages > 0 {
-                    messages * 100 / total_messages
-                } else {
-                    0
-                };
+                let percent = (bytes * 100)
+                    .checked_div(total_bytes)
+                    .or_else(|| (messages * 100).checked_div(total_messages))
+                    .unwrap_or(0);
                 ArchiveState::Building {
                     started_at: self.started_at,
                     messages,

@@ -57,9 +57,7 @@ fn when(t: &DateTime<Utc>) -> String {
 
 /// A day in Italian time.
 fn day_of(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Rome)
-        .format("%d/%m/%Y")
-        .to_string()
+    t.with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y").to_string()
 }
 
 fn day(d: &NaiveDate) -> String {
@@ -218,11 +216,7 @@ impl CancelInfo {
         };
         match &a.cancellation {
             Cancellation::Possible => {}
-            Cancellation::Sent {
-                at,
-                identificativo,
-                to,
-            } => {
+            Cancellation::Sent { at, identificativo, to } => {
                 v.stage = "sent";
                 v.sent_at = when(at);
                 v.identificativo = identificativo.clone();
@@ -318,7 +312,14 @@ async fn update_holder(State(state): State<AppState>, holder: Holder, Form(form)
     if let Some(r) = holder.refuse_without_token(&form.csrf) {
         return r;
     }
-    match account::update_holder(&state.office, holder.user.mailbox_id, &form.billing_address, &form.email).await {
+    match account::update_holder(
+        &state.office,
+        holder.user.mailbox_id,
+        &form.billing_address,
+        &form.email,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/abbonamento?fatto=dati").into_response(),
         Err(e) => match status_of(&e) {
             Some(status) => {
@@ -411,7 +412,10 @@ impl CancelPage<'_> {
     }
 
     fn contents_deleted(&self) -> String {
-        self.letter.ending.map(|e| when(&e.contents_deleted)).unwrap_or_default()
+        self.letter
+            .ending
+            .map(|e| when(&e.contents_deleted))
+            .unwrap_or_default()
     }
 }
 
@@ -425,7 +429,15 @@ async fn cancel_page(State(state): State<AppState>, holder: Holder) -> Response 
         // Nothing to cancel (already cancelled, on its way, closed): the page says where it stands.
         Err(e @ office::Error::Refused { .. }) => {
             let reason = e.reason();
-            render(&state, &holder, None, Some(("cancel", reason)), None, StatusCode::CONFLICT).await
+            render(
+                &state,
+                &holder,
+                None,
+                Some(("cancel", reason)),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => office_error(&holder.ui, e),
     }

@@ -52,9 +52,17 @@ pub const TEXTS: Texts = &[
     ),
     ("subscription.days", "giorni", "days"),
     ("subscription.holder", "Titolare", "Holder"),
-    ("subscription.tax_id", "Codice fiscale o partita IVA", "Codice fiscale or partita IVA"),
+    (
+        "subscription.tax_id",
+        "Codice fiscale o partita IVA",
+        "Codice fiscale or partita IVA",
+    ),
     ("subscription.name", "Nome", "Name"),
-    ("subscription.billing_address", "Indirizzo di fatturazione", "Billing address"),
+    (
+        "subscription.billing_address",
+        "Indirizzo di fatturazione",
+        "Billing address",
+    ),
     (
         "subscription.email",
         "E-mail di riferimento (per gli avvisi)",
@@ -71,7 +79,11 @@ pub const TEXTS: Texts = &[
         "The codice fiscale and the name are changed only by the provider, with a document.",
     ),
     ("subscription.save", "Salva i dati", "Save the data"),
-    ("subscription.holder_saved", "Dati del titolare salvati.", "Holder data saved."),
+    (
+        "subscription.holder_saved",
+        "Dati del titolare salvati.",
+        "Holder data saved.",
+    ),
     ("subscription.renew_title", "Rinnovo", "Renewal"),
     ("subscription.renew", "Rinnova", "Renew"),
     (
@@ -90,7 +102,11 @@ pub const TEXTS: Texts = &[
         "This mailbox is no longer renewed.",
     ),
     ("subscription.orders", "Ordini e pagamenti", "Orders and payments"),
-    ("subscription.no_orders", "Nessun ordine di rinnovo.", "No renewal order."),
+    (
+        "subscription.no_orders",
+        "Nessun ordine di rinnovo.",
+        "No renewal order.",
+    ),
     ("subscription.order", "Ordine", "Order"),
     ("subscription.renews", "Rinnova la scadenza del", "Renews the expiry of"),
     ("subscription.next_expiry", "Nuova scadenza", "New expiry"),
@@ -103,7 +119,11 @@ pub const TEXTS: Texts = &[
     ("subscription.receipt", "Ricevuta di pagamento", "Receipt of payment"),
     ("subscription.source.bank", "bonifico bancario", "bank transfer"),
     ("subscription.source.webhook", "carta o PayPal", "card or PayPal"),
-    ("subscription.source.operator", "registrato dal gestore", "recorded by the provider"),
+    (
+        "subscription.source.operator",
+        "registrato dal gestore",
+        "recorded by the provider",
+    ),
     ("subscription.notices", "Avvisi ricevuti", "Notices received"),
     (
         "subscription.no_notices",
@@ -115,7 +135,11 @@ pub const TEXTS: Texts = &[
         "Gli avvisi previsti per e-mail ordinaria vanno anche a",
         "The notices due by ordinary e-mail also go to",
     ),
-    ("subscription.timeline", "Storia dell'abbonamento", "Subscription history"),
+    (
+        "subscription.timeline",
+        "Storia dell'abbonamento",
+        "Subscription history",
+    ),
     ("subscription.at", "Quando", "When"),
     ("subscription.event", "Evento", "Event"),
     ("subscription.detail", "Dettaglio", "Detail"),
@@ -127,19 +151,31 @@ pub const TEXTS: Texts = &[
         "With a cancellation the mailbox is no longer renewed: it works until its expiry, then the service ends and, after the retention period, the contents are deleted. The cancellation leaves as a PEC from the mailbox itself to the provider, with a certain date and time.",
     ),
     ("subscription.cancel_if", "Disdicendo oggi:", "Cancelling today:"),
-    ("subscription.service_ends", "il servizio cessa il", "the service ends on"),
+    (
+        "subscription.service_ends",
+        "il servizio cessa il",
+        "the service ends on",
+    ),
     (
         "subscription.contents_deleted",
         "i contenuti saranno cancellati il",
         "the contents will be deleted on",
     ),
-    ("subscription.cancel_start", "Disdici la casella…", "Cancel the mailbox…"),
+    (
+        "subscription.cancel_start",
+        "Disdici la casella…",
+        "Cancel the mailbox…",
+    ),
     (
         "subscription.cancel_sent",
         "Disdetta inviata come PEC dalla casella al gestore.",
         "Cancellation sent as a PEC from the mailbox to the provider.",
     ),
-    ("subscription.cancel_sent_at", "Disdetta inviata come PEC il", "Cancellation sent as a PEC on"),
+    (
+        "subscription.cancel_sent_at",
+        "Disdetta inviata come PEC il",
+        "Cancellation sent as a PEC on",
+    ),
     ("subscription.cancel_to", "all'indirizzo", "to"),
     ("subscription.identificativo", "identificativo", "identificativo"),
     (
@@ -152,14 +188,22 @@ pub const TEXTS: Texts = &[
         "Disdetta registrata: la casella non si rinnova più.",
         "Cancellation recorded: the mailbox is no longer renewed.",
     ),
-    ("subscription.legal_time", "Ora legale della disdetta", "Legal time of the cancellation"),
+    (
+        "subscription.legal_time",
+        "Ora legale della disdetta",
+        "Legal time of the cancellation",
+    ),
     ("subscription.ended", "Il servizio è cessato.", "The service has ended."),
     (
         "subscription.save_first",
         "Prima di disdire, conviene salvare la casella:",
         "Before cancelling, save the mailbox:",
     ),
-    ("subscription.cancel_page_title", "Disdetta della casella", "Cancelling the mailbox"),
+    (
+        "subscription.cancel_page_title",
+        "Disdetta della casella",
+        "Cancelling the mailbox",
+    ),
     ("subscription.consequences", "Cosa succede", "What happens"),
     (
         "subscription.c_renewal",
@@ -176,7 +220,11 @@ pub const TEXTS: Texts = &[
         "La disdetta non si può ritirare dalla webmail.",
         "The cancellation cannot be withdrawn from the webmail.",
     ),
-    ("subscription.letter", "La PEC che sarà inviata", "The PEC that will be sent"),
+    (
+        "subscription.letter",
+        "La PEC che sarà inviata",
+        "The PEC that will be sent",
+    ),
     ("subscription.from", "Da", "From"),
     ("subscription.to", "A", "To"),
     ("subscription.subject", "Oggetto", "Subject"),
@@ -193,7 +241,11 @@ pub const TEXTS: Texts = &[
         "L'archivio contiene ogni cartella e ogni messaggio, con buste e ricevute, nel formato Maildir (un file .tar.gz che i programmi di posta aprono) e un indice dei messaggi inviati con le loro ricevute.",
         "The archive holds every folder and every message, with envelopes and receipts, in the Maildir format (a .tar.gz file mail programs open) and an index of the messages sent with their receipts.",
     ),
-    ("subscription.archive_prepare", "Prepara l'archivio", "Prepare the archive"),
+    (
+        "subscription.archive_prepare",
+        "Prepara l'archivio",
+        "Prepare the archive",
+    ),
     (
         "subscription.archive_building",
         "Preparazione dell'archivio in corso",
@@ -201,8 +253,16 @@ pub const TEXTS: Texts = &[
     ),
     ("subscription.archive_messages", "messaggi", "messages"),
     ("subscription.archive_ready", "Archivio pronto", "Archive ready"),
-    ("subscription.archive_download", "Scarica l'archivio", "Download the archive"),
-    ("subscription.archive_until", "Scaricabile fino al", "Can be downloaded until"),
+    (
+        "subscription.archive_download",
+        "Scarica l'archivio",
+        "Download the archive",
+    ),
+    (
+        "subscription.archive_until",
+        "Scaricabile fino al",
+        "Can be downloaded until",
+    ),
     (
         "subscription.archive_failed",
         "L'archivio non è stato preparato:",
@@ -221,7 +281,11 @@ pub const TEXTS: Texts = &[
         "Nuova password (almeno 8 caratteri)",
         "New password (at least 8 characters)",
     ),
-    ("subscription.repeat_password", "Ripeti la nuova password", "Repeat the new password"),
+    (
+        "subscription.repeat_password",
+        "Ripeti la nuova password",
+        "Repeat the new password",
+    ),
     ("subscription.change_password", "Cambia password", "Change password"),
     (
         "subscription.password_hint",
@@ -233,7 +297,11 @@ pub const TEXTS: Texts = &[
         "Password cambiata: le altre sessioni sono state chiuse.",
         "Password changed: the other sessions have ended.",
     ),
-    ("subscription.receipt_title", "Ricevuta di pagamento", "Receipt of payment"),
+    (
+        "subscription.receipt_title",
+        "Ricevuta di pagamento",
+        "Receipt of payment",
+    ),
     ("subscription.issued_by", "Gestore", "Provider"),
     ("subscription.mailbox", "Casella", "Mailbox"),
     ("subscription.period", "Periodo rinnovato", "Period renewed"),
