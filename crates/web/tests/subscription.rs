@@ -125,7 +125,7 @@ async fn a_holder_sees_only_their_own_subscription() {
         "annuale",
         "7,93 €",
         "Via Roma 1, 15121 Alessandria",
-        "activated",
+        "attivazione",
         r#"href="/abbonamento">Abbonamento</a>"#,
     ] {
         assert!(page.body.contains(shown), "{shown} on the page:\n{}", page.body);
@@ -306,7 +306,7 @@ async fn bad_input_is_named_beside_its_form() {
     );
     let page = mario.get(r.location()).await;
     assert!(page.body.contains("Dati del titolare salvati.") && page.body.contains("Via Po 2, 10123 Torino"));
-    assert!(page.body.contains("holder-changed"), "in the timeline");
+    assert!(page.body.contains("dati del titolare cambiati"), "in the timeline");
 }
 
 #[tokio::test]

@@ -9,6 +9,10 @@
 //! (`Engine::process_cancellations`), which the page asks for as soon as the
 //! message is there, and the daily machine does anyway.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 use engine::lifecycle::state_name;
 use lifecycle::convention::Convention;
@@ -74,6 +78,7 @@ pub async fn cancel_by_pec(office: &Office, mailbox_id: i64, confirmed: bool) ->
             "the cancellation was not confirmed: tick the box to confirm it",
         ));
     }
+    let _one = Sending::claim(office, mailbox_id)?;
     let letter = cancellation_letter(office, mailbox_id).await?;
     let draft = Draft {
         to: letter.to.clone(),
@@ -106,6 +111,33 @@ pub async fn cancel_by_pec(office: &Office, mailbox_id: i64, confirmed: bool) ->
         to: letter.to,
         recorded_at,
     })
+}
+
+/// The cancellations this process is sending, by data directory and mailbox:
+/// two confirmations of one holder arriving together send one PEC (the
+/// second is refused, then sees the first as sent).
+static SENDING: Mutex<BTreeSet<(PathBuf, i64)>> = Mutex::new(BTreeSet::new());
+
+/// A cancellation being sent, until dropped.
+struct Sending((PathBuf, i64));
+
+impl Sending {
+    fn claim(office: &Office, mailbox_id: i64) -> Result<Sending> {
+        let key = (office.store().data_dir().to_path_buf(), mailbox_id);
+        if !SENDING.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone()) {
+            return Err(Error::refused_on(
+                "confirm",
+                "the cancellation is being sent already: reload the page in a moment",
+            ));
+        }
+        Ok(Sending(key))
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        SENDING.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.0);
+    }
 }
 
 /// The access point's refusal of the cancellation, in words.

@@ -171,6 +171,31 @@ impl SubscriptionPage<'_> {
             .map(|(_, reason)| reason.as_str())
     }
 
+    /// A lifecycle log's event in the page's words (an event unknown here as it is stored).
+    fn event<'e>(&self, event: &'e str) -> &'e str {
+        let key = match event {
+            "activated" => "subscription.event.activated",
+            "send-notice" => "subscription.event.send-notice",
+            "order" => "subscription.event.order",
+            "paid" => "subscription.event.paid",
+            "payment-refused" => "subscription.event.payment-refused",
+            "suspend" => "subscription.event.suspend",
+            "receive-only" => "subscription.event.receive-only",
+            "reactivate" => "subscription.event.reactivate",
+            "close" => "subscription.event.close",
+            "end-service" => "subscription.event.end-service",
+            "delete-contents" => "subscription.event.delete-contents",
+            "contents-deleted" => "subscription.event.contents-deleted",
+            "tacit-renew" => "subscription.event.tacit-renew",
+            "cancelled" => "subscription.event.cancelled",
+            account::CANCELLATION_SENT => "subscription.event.cancellation-sent",
+            "holder-changed" => "subscription.event.holder-changed",
+            "registry-flagged" => "subscription.event.registry-flagged",
+            _ => return event,
+        };
+        self.ui.t(key)
+    }
+
     fn list_price(&self) -> bool {
         self.a.pricing == lifecycle::subscription::Pricing::ListPrice
     }

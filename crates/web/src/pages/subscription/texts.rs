@@ -317,4 +317,53 @@ pub const TEXTS: Texts = &[
         "Per conservarla, stampare questa pagina o salvarla in PDF dal browser.",
         "To keep it, print this page or save it as PDF from the browser.",
     ),
+    ("subscription.event.activated", "attivazione", "activation"),
+    ("subscription.event.send-notice", "avviso di rinnovo", "renewal notice"),
+    ("subscription.event.order", "ordine di rinnovo", "renewal order"),
+    ("subscription.event.paid", "pagamento registrato", "payment recorded"),
+    (
+        "subscription.event.payment-refused",
+        "pagamento non applicato (rimborso dovuto)",
+        "payment not applied (refund due)",
+    ),
+    ("subscription.event.suspend", "sospensione", "suspension"),
+    ("subscription.event.receive-only", "sola ricezione", "receive only"),
+    ("subscription.event.reactivate", "riattivazione", "reactivation"),
+    ("subscription.event.close", "chiusura", "closure"),
+    (
+        "subscription.event.end-service",
+        "cessazione del servizio",
+        "end of service",
+    ),
+    (
+        "subscription.event.delete-contents",
+        "cancellazione dei contenuti",
+        "contents deletion",
+    ),
+    (
+        "subscription.event.contents-deleted",
+        "contenuti cancellati",
+        "contents deleted",
+    ),
+    ("subscription.event.tacit-renew", "rinnovo tacito", "tacit renewal"),
+    (
+        "subscription.event.cancelled",
+        "disdetta registrata",
+        "cancellation recorded",
+    ),
+    (
+        "subscription.event.cancellation-sent",
+        "disdetta inviata come PEC",
+        "cancellation sent as a PEC",
+    ),
+    (
+        "subscription.event.holder-changed",
+        "dati del titolare cambiati",
+        "holder data changed",
+    ),
+    (
+        "subscription.event.registry-flagged",
+        "segnalata all'albo dell'Ordine",
+        "flagged in the Order's roll",
+    ),
 ];
