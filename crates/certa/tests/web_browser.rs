@@ -89,3 +89,29 @@ fn two_step_verification_is_turned_on_and_asked_at_login_in_a_browser() {
     let out = testkit::browser::run("security", &demo);
     println!("{out}");
 }
+
+#[test]
+fn the_holder_cancels_from_the_subscription_page_by_pec_in_a_browser() {
+    let demo = Demo::start(CERTA, None);
+    let nord = demo.data(0);
+    // The cancellation goes to the provider's management mailbox: the demo's,
+    // or one made here when the demo has none.
+    let management = format!("gestione@{}", demo.domain(0));
+    let listed = support::ok_on(&nord, &["mailbox", "list"]);
+    if !listed.contains(&management) {
+        support::ok_on(&nord, &["mailbox", "add", &management, "--password", "gestione-demo-1"]);
+    }
+    let out = testkit::browser::run("subscription", &demo);
+    println!("{out}");
+
+    // The provider recorded it from the PEC, at the legal time of its acceptance.
+    let shown = support::json_on(&nord, &["subscription", "show", demo.address(0, 0), "--json"]);
+    assert!(shown["cancelled_at"].is_string(), "{shown}");
+    let timeline = shown["timeline"].as_array().unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|l| l["event"] == "cancelled" && l["detail"].as_str().unwrap().contains("disdetta via PEC")),
+        "{shown}"
+    );
+}

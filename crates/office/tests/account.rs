@@ -307,7 +307,8 @@ async fn the_archive_is_built_with_its_progress_then_downloaded() {
         let e = archives.download(&office, me).unwrap_err();
         assert_eq!(e.field(), Some("archive"));
 
-        archives.start(&office, me).await.unwrap();
+        let started = archives.start(&office, me).await.unwrap();
+        assert!(matches!(started, ArchiveState::Building { .. }), "{started:?}");
         let mut state = archives.state(&office, me);
         for _ in 0..200 {
             if !matches!(state, ArchiveState::Building { .. }) {

@@ -190,26 +190,7 @@ impl Job {
 
     fn state(&self) -> ArchiveState {
         match self.outcome.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            None => {
-                let p = &self.progress;
-                let (messages, total_messages) = (
-                    p.messages.load(Ordering::Relaxed),
-                    p.total_messages.load(Ordering::Relaxed),
-                );
-                let (bytes, total_bytes) = (p.bytes.load(Ordering::Relaxed), p.total_bytes.load(Ordering::Relaxed));
-                let percent = (bytes * 100)
-                    .checked_div(total_bytes)
-                    .or_else(|| (messages * 100).checked_div(total_messages))
-                    .unwrap_or(0);
-                ArchiveState::Building {
-                    started_at: self.started_at,
-                    messages,
-                    total_messages,
-                    bytes,
-                    total_bytes,
-                    percent: percent.min(100) as u8,
-                }
-            }
+            None => building(&self.progress, self.started_at),
             Some(Ok(b)) => ArchiveState::Ready {
                 file_name: b.file_name.clone(),
                 size: b.size,
@@ -219,5 +200,52 @@ impl Job {
             },
             Some(Err(reason)) => ArchiveState::Failed { reason: reason.clone() },
         }
+    }
+}
+
+/// A build's state from its counters: the share of the bytes written (of the
+/// messages while the sizes are not known).
+fn building(p: &Progress, started_at: DateTime<Utc>) -> ArchiveState {
+    let (messages, total_messages) = (
+        p.messages.load(Ordering::Relaxed),
+        p.total_messages.load(Ordering::Relaxed),
+    );
+    let (bytes, total_bytes) = (p.bytes.load(Ordering::Relaxed), p.total_bytes.load(Ordering::Relaxed));
+    let percent = (bytes * 100)
+        .checked_div(total_bytes)
+        .or_else(|| (messages * 100).checked_div(total_messages))
+        .unwrap_or(0);
+    ArchiveState::Building {
+        started_at,
+        messages,
+        total_messages,
+        bytes,
+        total_bytes,
+        percent: percent.min(100) as u8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn percent(messages: u64, total_messages: u64, bytes: u64, total_bytes: u64) -> u8 {
+        let p = Progress::default();
+        p.messages.store(messages, Ordering::Relaxed);
+        p.total_messages.store(total_messages, Ordering::Relaxed);
+        p.bytes.store(bytes, Ordering::Relaxed);
+        p.total_bytes.store(total_bytes, Ordering::Relaxed);
+        match building(&p, Utc::now()) {
+            ArchiveState::Building { percent, .. } => percent,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_build_shows_the_share_of_bytes_written() {
+        assert_eq!(percent(0, 0, 0, 0), 0, "before the mailbox is read");
+        assert_eq!(percent(1, 4, 750, 1000), 75, "bytes, not messages");
+        assert_eq!(percent(3, 4, 0, 0), 75, "messages while no size is known");
+        assert_eq!(percent(4, 4, 1000, 1000), 100);
     }
 }

@@ -709,3 +709,68 @@ async fn receipt(State(state): State<AppState>, holder: Holder, Path(id): Path<S
         Err(e) => office_error(&holder.ui, e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn ui() -> Ui {
+        Ui {
+            lang: Lang::It,
+            user: None,
+            path: "/abbonamento/archivio".into(),
+        }
+    }
+
+    #[test]
+    fn a_build_shows_its_progress_and_polls_until_it_is_ready() {
+        let ui = ui();
+        let building = ArchiveState::Building {
+            started_at: Utc::now(),
+            messages: 120,
+            total_messages: 480,
+            bytes: 30 << 20,
+            total_bytes: 120 << 20,
+            percent: 25,
+        };
+        let html = ArchiveView {
+            ui: &ui,
+            s: ArchiveInfo::of(&ui, building),
+        }
+        .render()
+        .unwrap();
+        assert!(
+            html.contains(r#"<progress id="archive-progress" max="100" value="25">"#),
+            "{html}"
+        );
+        assert!(html.contains("120 / 480 messaggi (30,0 MB / 120,0 MB)"), "{html}");
+        assert!(html.contains(r#"hx-get="/abbonamento/archivio/stato" hx-trigger="every 1s""#));
+
+        let ready = ArchiveState::Ready {
+            file_name: "mario@pec.test-2026-12-02.tar.gz".into(),
+            size: 2048,
+            messages: 480,
+            built_at: Utc::now(),
+            until: Utc::now(),
+        };
+        let html = ArchiveView {
+            ui: &ui,
+            s: ArchiveInfo::of(&ui, ready),
+        }
+        .render()
+        .unwrap();
+        assert!(
+            !html.contains("hx-get") && !html.contains("<progress"),
+            "no more polling: {html}"
+        );
+        assert!(html.contains("480 messaggi, 2,0 KB") && html.contains(r#"href="/abbonamento/archivio/scarica""#));
+    }
+
+    #[test]
+    fn sizes_read_as_a_person_reads_them() {
+        assert_eq!(size(979), "979 byte");
+        assert_eq!(size(1536), "1,5 KB");
+        assert_eq!(size(1 << 30), "1,0 GB");
+    }
+}
