@@ -307,7 +307,20 @@ async fn the_archive_is_built_with_its_progress_then_downloaded() {
         let e = archives.download(&office, me).unwrap_err();
         assert_eq!(e.field(), Some("archive"));
 
+        // What a server stopped midway left is removed; a recent file is not.
+        let exports = office.store().data_dir().join("exports");
+        std::fs::create_dir_all(&exports).unwrap();
+        let (stale, recent) = (
+            exports.join(".certa-archive-old.tar.gz"),
+            exports.join(".certa-archive-new.tar.gz"),
+        );
+        for (file, age) in [(&stale, 3), (&recent, 1)] {
+            let f = std::fs::File::create(file).unwrap();
+            let at = office.now() - chrono::Duration::hours(age);
+            f.set_modified(std::time::SystemTime::from(at)).unwrap();
+        }
         let started = archives.start(&office, me).await.unwrap();
+        assert!(!stale.exists() && recent.exists());
         assert!(matches!(started, ArchiveState::Building { .. }), "{started:?}");
         let mut state = archives.state(&office, me);
         for _ in 0..200 {

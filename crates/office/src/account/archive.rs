@@ -97,6 +97,7 @@ impl Archives {
             .address;
         let dir = office.store().data_dir().join("exports");
         std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, e))?;
+        remove_stale(&dir, office.now());
         let path = tempfile::Builder::new()
             .prefix(".certa-archive-")
             .suffix(".tar.gz")
@@ -169,6 +170,27 @@ impl Archives {
             size: built.size,
             file_name: built.file_name.clone(),
         })
+    }
+}
+
+/// Removes what a server that stopped midway left in `dir`: files older than
+/// twice [`KEEP`] at `now` (a build being written is younger, a kept archive too).
+fn remove_stale(dir: &std::path::Path, now: DateTime<Utc>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now - DateTime::<Utc>::from(t) > KEEP * 2);
+        let ours = entry.file_name().to_string_lossy().starts_with(".certa-");
+        if old
+            && ours
+            && let Err(e) = std::fs::remove_file(entry.path())
+        {
+            tracing::warn!(path = %entry.path().display(), "cannot remove a stale archive: {e}");
+        }
     }
 }
 
