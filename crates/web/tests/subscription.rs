@@ -350,6 +350,7 @@ async fn the_cancellation_is_confirmed_sent_as_a_pec_and_recorded() {
         fragment.body
     );
     assert!(fragment.body.contains("id=\"service-ends\">11/03/2025 00:00"));
+    assert!(fragment.body.contains("Fine del servizio") && fragment.body.contains("Cancellazione dei contenuti"));
     let page = mario.get("/abbonamento").await;
     assert!(
         page.body.contains("La casella non si rinnova più") || page.body.contains("Questa casella non si rinnova più")

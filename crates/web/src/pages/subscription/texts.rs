@@ -366,4 +366,15 @@ pub const TEXTS: Texts = &[
         "segnalata all'albo dell'Ordine",
         "flagged in the Order's roll",
     ),
+    ("subscription.service_ends_label", "Fine del servizio", "End of service"),
+    (
+        "subscription.contents_deleted_label",
+        "Cancellazione dei contenuti",
+        "Contents deleted on",
+    ),
+    (
+        "subscription.save_before_end",
+        "Prima della fine del servizio, conviene salvare la casella:",
+        "Before the service ends, save the mailbox:",
+    ),
 ];
