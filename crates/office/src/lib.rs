@@ -16,6 +16,7 @@
 //!
 //! Time comes from the engine's clock ([`Office::now`]), never from the system.
 
+pub mod activation;
 mod amounts;
 pub mod archive;
 pub mod compose;

@@ -57,6 +57,16 @@ pub enum PaymentReport {
         #[serde(skip)]
         amount: Money,
     },
+    /// An activation order is paid: the mailbox exists, active.
+    #[serde(rename = "activated")]
+    Activated {
+        payment_id: String,
+        order_id: String,
+        mailbox: String,
+        expiry: NaiveDate,
+        #[serde(skip)]
+        amount: Money,
+    },
     /// This payment id was applied before (a retry, a replay): nothing changed.
     #[serde(rename = "already applied")]
     AlreadyApplied { payment_id: String },
@@ -86,6 +96,13 @@ impl PaymentReport {
                 renewed_from: order.renews_expiry,
                 new_expiry,
                 reactivated,
+            },
+            PaymentOutcome::Activated { order, expiry } => PaymentReport::Activated {
+                payment_id,
+                amount: Money::from_cents(order.amount_cents),
+                order_id: order.id,
+                mailbox: order.mailbox,
+                expiry,
             },
             PaymentOutcome::AlreadyApplied => PaymentReport::AlreadyApplied { payment_id },
             PaymentOutcome::OrderAlreadyPaid(order) => PaymentReport::OrderAlreadyPaid {
