@@ -127,12 +127,10 @@ pub fn pricing_at(conv: &Convention, at: DateTime<Utc>) -> Result<Pricing, Subsc
 
 fn check_pricing(conv: &Convention, today: NaiveDate, pricing: Pricing) -> Result<(), SubscriptionError> {
     match pricing {
-        Pricing::Convention if today < conv.offer.from => {
-            Err(SubscriptionError::OfferWindowNotOpen {
-                convention: conv.code.clone(),
-                opens: conv.offer.from,
-            })
-        }
+        Pricing::Convention if today < conv.offer.from => Err(SubscriptionError::OfferWindowNotOpen {
+            convention: conv.code.clone(),
+            opens: conv.offer.from,
+        }),
         Pricing::Convention if !conv.offer.contains(today) => {
             let ended = conv.offer.to.unwrap_or(today);
             Err(SubscriptionError::OfferWindowEnded {
@@ -140,11 +138,9 @@ fn check_pricing(conv: &Convention, today: NaiveDate, pricing: Pricing) -> Resul
                 ended,
             })
         }
-        Pricing::ListPrice if conv.list_price.is_none() => {
-            Err(SubscriptionError::NoListPrice {
-                convention: conv.code.clone(),
-            })
-        }
+        Pricing::ListPrice if conv.list_price.is_none() => Err(SubscriptionError::NoListPrice {
+            convention: conv.code.clone(),
+        }),
         _ => Ok(()),
     }
 }

@@ -143,7 +143,7 @@ pub struct NameCheck {
 
 /// Whether `name` on the convention's domain can be ordered by `tax_id`
 /// (None: by anyone), checked as the member types. A malformed name is an
-/// error naming `name`.
+/// error naming `mailbox`.
 pub async fn check_name(office: &Office, code: &str, name: &str, tax_id: Option<&str>) -> Result<NameCheck> {
     let mut c = office.store().conn().await?;
     let conv = stored(&mut c, code).await?;
@@ -185,7 +185,7 @@ fn address_of(conv: &Convention, name: &str) -> Result<String> {
         && local.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
     if !(2..=64).contains(&local.len()) || !local.chars().all(ok_char) || !ends_ok || local.contains("..") {
         return Err(Error::invalid(
-            "name",
+            "mailbox",
             format!(
                 "\"{local}\" cannot be a mailbox name: use 2 to 64 letters, digits, dots, hyphens or \
                  underscores, starting and ending with a letter or a digit"
@@ -193,9 +193,12 @@ fn address_of(conv: &Convention, name: &str) -> Result<String> {
         ));
     }
     let Some(domain) = conv.domains.first() else {
-        return Err(Error::invalid("code", format!("the convention {} has no domain", conv.code)));
+        return Err(Error::invalid(
+            "code",
+            format!("the convention {} has no domain", conv.code),
+        ));
     };
-    mailboxes::normalize(&format!("{local}@{domain}")).map_err(|e| Error::invalid("name", e.to_string()))
+    mailboxes::normalize(&format!("{local}@{domain}")).map_err(|e| Error::invalid("mailbox", e.to_string()))
 }
 
 /// An activation as the member fills it in.
@@ -204,7 +207,7 @@ pub struct NewActivation<'a> {
     pub code: &'a str,
     pub plan: &'a str,
     /// The mailbox name (before the `@`).
-    pub name: &'a str,
+    pub mailbox: &'a str,
     /// Codice fiscale or partita IVA.
     pub tax_id: &'a str,
     pub holder_name: &'a str,
@@ -244,7 +247,7 @@ pub async fn order(office: &Office, new: &NewActivation<'_>) -> Result<Ordered> 
     let mut tx = office.store().begin().await?;
     let conv = stored(&mut tx, new.code).await?;
     let pricing = pricing_today(&conv, now)?;
-    let address = address_of(&conv, new.name)?;
+    let address = address_of(&conv, new.mailbox)?;
     let sub = activate(&conv, new.plan, &address, holder.clone(), now, pricing).map_err(|e| match e {
         SubscriptionError::UnknownPlan { .. } => Error::invalid("plan", e.to_string()),
         other => Error::invalid("code", other.to_string()),
@@ -274,7 +277,7 @@ pub async fn order(office: &Office, new: &NewActivation<'_>) -> Result<Ordered> 
     let (order, _) = activations::reserve(&mut tx, &stored_new, office.today().year(), office.now_ms())
         .await
         .map_err(|e| match e {
-            store::Error::Conflict(reason) => Error::refused_on("name", reason),
+            store::Error::Conflict(reason) => Error::refused_on("mailbox", reason),
             other => other.into(),
         })?;
     lc::log(
@@ -373,9 +376,13 @@ pub async fn page(office: &Office, token: &str) -> Result<ActivationPage> {
         _ => Stage::Lapsed,
     };
     let expiry = match order.subscription_id {
-        Some(id) => Some(lc::subscription_by_id(&mut c, id).await?.expiry.parse().map_err(
-            |e: chrono::ParseError| Error::corrupt(format!("the expiry of {}: {e}", order.mailbox)),
-        )?),
+        Some(id) => Some(
+            lc::subscription_by_id(&mut c, id)
+                .await?
+                .expiry
+                .parse()
+                .map_err(|e: chrono::ParseError| Error::corrupt(format!("the expiry of {}: {e}", order.mailbox)))?,
+        ),
         None => None,
     };
     let conv = conventions::stored(&mut c, &reservation.convention, "token").await?;

@@ -19,6 +19,7 @@
 pub mod activation;
 mod amounts;
 pub mod archive;
+pub mod checkout;
 pub mod compose;
 pub mod conventions;
 pub mod daily;

@@ -53,14 +53,30 @@ pub enum Availability {
     /// A mailbox of this provider has it.
     Taken,
     /// Another holder's order holds it until then (milliseconds).
-    Reserved { until: i64 },
+    Reserved {
+        until: i64,
+    },
     /// This holder's own open order holds it: ordering again replaces that order.
-    ReservedBySame { order_id: String },
+    ReservedBySame {
+        order_id: String,
+    },
     /// The address belonged to a mailbox that was deleted: only its last holder may buy it again.
     OtherHolder,
 }
 
-type Row = (String, String, String, String, String, String, String, String, i64, String, i64);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+);
 macro_rules! columns {
     () => {
         "order_id, mailbox, convention, plan, pricing, tax_id, holder, password_hash, reserved_until, state, created_at"
@@ -94,7 +110,9 @@ pub async fn availability(c: &mut Conn, mailbox: &str, tax_id: Option<&str>, now
     {
         return Ok(match tax_id {
             Some(t) if t == r.tax_id => Availability::ReservedBySame { order_id: r.order_id },
-            _ => Availability::Reserved { until: r.reserved_until },
+            _ => Availability::Reserved {
+                until: r.reserved_until,
+            },
         });
     }
     if let Some(last) = crate::lifecycle::last_holder(c, &mailbox).await?

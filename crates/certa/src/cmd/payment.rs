@@ -133,6 +133,11 @@ fn describe(report: &PaymentReport) -> String {
             amount,
             ..
         } => format!("order {order_id} paid ({amount}): {mailbox} created, active until {expiry}"),
+        PaymentReport::Declined {
+            payment_id,
+            order_id,
+            reason,
+        } => format!("payment {payment_id} of order {order_id} declined: {reason}"),
         PaymentReport::AlreadyApplied { payment_id } => {
             format!("payment {payment_id} already applied: nothing changed")
         }

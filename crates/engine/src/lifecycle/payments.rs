@@ -12,8 +12,8 @@ use lifecycle::policy::Action;
 use lifecycle::subscription::{Pricing, SubscriptionError, activate};
 use store::Tx;
 use store::activations;
-use store::mailboxes;
 use store::lifecycle::{self as lc, NewPayment, Order, Recorded};
+use store::mailboxes;
 
 use super::{Conventions, Encoded, decode, save};
 use crate::{Engine, Error, Result};
@@ -31,7 +31,10 @@ pub enum PaymentOutcome {
     /// The order was paid before by another payment (the member paid twice).
     OrderAlreadyPaid(Order),
     /// An activation order is paid: the mailbox exists, active until `expiry`.
-    Activated { order: Order, expiry: NaiveDate },
+    Activated {
+        order: Order,
+        expiry: NaiveDate,
+    },
 }
 
 impl Engine {
@@ -129,17 +132,30 @@ impl Engine {
     /// from the payment; from the order's day when the offer window closed
     /// meanwhile, at the price the order fixed), the holder told. The
     /// subscription's expiry.
-    async fn activate_paid(&self, tx: &mut Tx, order: &Order, p: &NewPayment<'_>, now: DateTime<Utc>) -> Result<NaiveDate> {
+    async fn activate_paid(
+        &self,
+        tx: &mut Tx,
+        order: &Order,
+        p: &NewPayment<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<NaiveDate> {
         let now_ms = store::millis(now);
-        let reservation = activations::of_order(tx, &order.id).await?.ok_or_else(|| {
-            Error::Invalid(format!("order {} is an activation without its reservation", order.id))
-        })?;
+        let reservation = activations::of_order(tx, &order.id)
+            .await?
+            .ok_or_else(|| Error::Invalid(format!("order {} is an activation without its reservation", order.id)))?;
         let holder: Holder = serde_json::from_str(&reservation.holder)
             .map_err(|e| Error::Invalid(format!("the holder of order {} cannot be read: {e}", order.id)))?;
         let pricing: Pricing = serde_json::from_value(serde_json::Value::String(reservation.pricing.clone()))
             .map_err(|e| Error::Invalid(format!("the pricing of order {} cannot be read: {e}", order.id)))?;
         let conv = Conventions::one(tx, &reservation.convention).await?;
-        let sub = match activate(&conv, &reservation.plan, &reservation.mailbox, holder.clone(), now, pricing) {
+        let sub = match activate(
+            &conv,
+            &reservation.plan,
+            &reservation.mailbox,
+            holder.clone(),
+            now,
+            pricing,
+        ) {
             Err(SubscriptionError::OfferWindowEnded { .. }) => activate(
                 &conv,
                 &reservation.plan,
