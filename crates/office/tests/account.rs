@@ -79,12 +79,17 @@ async fn the_page_shows_state_plan_holder_orders_payments_notices_and_timeline()
         let paid = line.payment.as_ref().unwrap();
         assert_eq!((paid.payment_id.as_str(), paid.source.as_str()), ("BON-1", "bank"));
         assert_eq!(paid.amount.plain(), "7.93");
-        assert!(!a.notices.is_empty(), "the renewal notice is in the mailbox");
-        assert!(
-            a.notices[0].subject.to_lowercase().contains("rinnovo"),
-            "{:?}",
-            a.notices
+        let subjects: Vec<&str> = a.notices.iter().map(|n| n.subject.as_str()).collect();
+        assert_eq!(
+            subjects.len(),
+            2,
+            "the renewal notice, then the renewal's: {subjects:?}"
         );
+        assert!(
+            subjects[0].contains("rinnovata fino al 10/03/2026"),
+            "newest first: {subjects:?}"
+        );
+        assert!(subjects[1].contains("in scadenza il 10/03/2025"), "{subjects:?}");
         assert_eq!(a.ordinary_notices_to.as_deref(), Some("mario.rossi@example.com"));
         let events: Vec<&str> = a.timeline.iter().map(|l| l.event.as_str()).collect();
         assert_eq!(events.last(), Some(&"activated"), "newest first: {events:?}");

@@ -110,6 +110,8 @@ pub struct HolderReport {
 pub struct OrderLine {
     #[serde(flatten)]
     pub order: OrderReport,
+    /// The first order of a mailbox bought on the web (it renews no expiry).
+    pub activation: bool,
     /// The last day of service once paid.
     pub next_expiry: Option<NaiveDate>,
     pub payment: Option<PaymentLine>,
@@ -224,6 +226,7 @@ pub async fn subscription(office: &Office, mailbox_id: i64) -> Result<Option<Acc
             .iter()
             .rev()
             .map(|o| OrderLine {
+                activation: o.is_activation(),
                 next_expiry: next_expiry(&conv, o),
                 payment: payments.iter().find(|p| p.order_id == o.id).map(|p| PaymentLine {
                     payment_id: p.payment_id.clone(),
@@ -388,6 +391,8 @@ pub struct PaymentReceipt {
     pub holder: HolderReport,
     pub convention: String,
     pub order: OrderReport,
+    /// The first order of a mailbox bought on the web (it renews no expiry).
+    pub activation: bool,
     /// The service paid: from the day after the expiry renewed to the new expiry.
     pub renews_expiry: String,
     pub next_expiry: Option<NaiveDate>,
@@ -409,7 +414,7 @@ pub async fn payment_receipt(office: &Office, mailbox_id: i64, order_id: &str) -
         .into_iter()
         .find(|p| p.order_id == order.id)
         .ok_or_else(unknown)?;
-    let row = lc::subscription_by_id(&mut c, order.subscription_id).await?;
+    let row = lc::subscription_by_id(&mut c, order.subscription_id.ok_or_else(unknown)?).await?;
     let sub = readable(&row)?;
     let conv = crate::conventions::of_subscription(&mut c, &sub).await?;
     Ok(PaymentReceipt {
@@ -422,6 +427,7 @@ pub async fn payment_receipt(office: &Office, mailbox_id: i64, order_id: &str) -
             reference_email: sub.holder.reference_email.clone(),
         },
         convention: conv.code.clone(),
+        activation: order.is_activation(),
         renews_expiry: order.renews_expiry.clone(),
         next_expiry: next_expiry(&conv, &order),
         payment: PaymentLine {

@@ -377,4 +377,9 @@ pub const TEXTS: Texts = &[
         "Prima della fine del servizio, conviene salvare la casella:",
         "Before the service ends, save the mailbox:",
     ),
+    (
+        "subscription.activation",
+        "attivazione della casella",
+        "activation of the mailbox",
+    ),
 ];
