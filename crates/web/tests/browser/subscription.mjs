@@ -84,7 +84,10 @@ await run([
     expect(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/.test(legalTime), `a legal time, not ${legalTime}`);
     expect((await page.locator("#service-ends").innerText()).length > 0, "when the service ends");
     expect((await page.locator("#contents-deleted").innerText()).length > 0, "when the contents are deleted");
-    await page.locator("#cancel-recorded").scrollIntoViewIfNeeded();
+    // The page itself, opened again, says the same and has it in its history.
+    await page.goto(url("/abbonamento"));
+    expect((await page.locator("#cancel-legal-time").innerText()) === legalTime, "the same legal time");
+    expect((await page.locator("#timeline").innerText()).includes("disdetta registrata"), "the cancellation in the history");
     await screenshot(page, shots, "cancelled");
   }],
   ["the cancellation PEC is in Sent with its acceptance", async () => {
