@@ -100,7 +100,7 @@ pub async fn cancel_by_pec(office: &Office, mailbox_id: i64, confirmed: bool) ->
         Some(row.id),
         &row.mailbox,
         CANCELLATION_SENT,
-        &format!("PEC {identificativo} to {} from the webmail", letter.to),
+        &sent_detail(&identificativo, &letter.to),
     )
     .await?;
     tx.commit().await?;
@@ -204,6 +204,20 @@ fn pending<'a>(row: &StoredSubscription, log: &'a [LogEntry]) -> Option<&'a LogE
         .find(|e| e.event == CANCELLATION_SENT && e.subscription_id == Some(row.id))
 }
 
+/// The lifecycle log's detail of a cancellation PEC sent (read back by [`read_sent_detail`]).
+fn sent_detail(identificativo: &str, to: &str) -> String {
+    format!("PEC {identificativo} to {to} from the webmail")
+}
+
+/// The identificativo and the recipient in a [`sent_detail`].
+fn read_sent_detail(detail: &str) -> (String, String) {
+    let mut words = detail.split_whitespace();
+    match (words.next(), words.next(), words.next(), words.next()) {
+        (Some("PEC"), Some(id), Some("to"), Some(to)) => (id.to_string(), to.to_string()),
+        _ => (String::new(), String::new()),
+    }
+}
+
 /// Where the cancellation stands, from what is stored.
 pub(super) fn state(row: &StoredSubscription, sub: &Subscription, log: &[LogEntry]) -> Cancellation {
     if let Some(legal_time) = sub.cancelled_at {
@@ -213,17 +227,14 @@ pub(super) fn state(row: &StoredSubscription, sub: &Subscription, log: &[LogEntr
         return Cancellation::Ended;
     }
     match pending(row, log) {
-        Some(e) => Cancellation::Sent {
-            at: store::instant(e.at),
-            identificativo: e.detail.split_whitespace().nth(1).unwrap_or_default().to_string(),
-            to: e
-                .detail
-                .split(" to ")
-                .nth(1)
-                .and_then(|t| t.split_whitespace().next())
-                .unwrap_or_default()
-                .to_string(),
-        },
+        Some(e) => {
+            let (identificativo, to) = read_sent_detail(&e.detail);
+            Cancellation::Sent {
+                at: store::instant(e.at),
+                identificativo,
+                to,
+            }
+        }
         None => Cancellation::Possible,
     }
 }
@@ -322,4 +333,19 @@ fn letter(provider: &str, sub: &Subscription, conv: &Convention, ending: Option<
         sub.holder.billing_address, sub.holder.name
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sent_detail_reads_back() {
+        let detail = sent_detail("certa.1.0@pec.test", "gestione@pec.test");
+        assert_eq!(
+            read_sent_detail(&detail),
+            ("certa.1.0@pec.test".to_string(), "gestione@pec.test".to_string())
+        );
+        assert_eq!(read_sent_detail("something else"), (String::new(), String::new()));
+    }
 }
