@@ -13,16 +13,15 @@
 //! changes the password (`POST /abbonamento/password`). Every change is a POST
 //! carrying the session's token.
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
-use office::account::{self, Account, ArchiveState, Cancellation, CancellationLetter, PaymentReceipt};
+use office::account::{self, Account, PaymentReceipt};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -30,6 +29,8 @@ use crate::auth::{Holder, session_cookie, set_cookie};
 use crate::tls::Peer;
 use crate::ui::{Ui, office_error, page};
 
+mod archive;
+mod cancel;
 mod texts;
 
 pub use texts::TEXTS;
@@ -39,13 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/abbonamento", get(show))
         .route("/abbonamento/dati", axum::routing::post(update_holder))
         .route("/abbonamento/rinnovo", axum::routing::post(renew))
-        .route("/abbonamento/disdetta", get(cancel_page).post(cancel))
-        .route("/abbonamento/disdetta/stato", get(cancel_state))
-        .route("/abbonamento/archivio", get(archive_page).post(archive_start))
-        .route("/abbonamento/archivio/stato", get(archive_state))
-        .route("/abbonamento/archivio/scarica", get(archive_download))
         .route("/abbonamento/password", axum::routing::post(change_password))
         .route("/abbonamento/ordini/{id}/ricevuta", get(receipt))
+        .merge(cancel::routes())
+        .merge(archive::routes())
 }
 
 /// An instant in Italian time, as the other pages write it.
@@ -103,7 +101,7 @@ struct SubscriptionPage<'a> {
     problem: Option<(&'static str, String)>,
     /// What the holder typed in the holder form, kept when it was refused.
     typed: Option<(&'a str, &'a str)>,
-    c: CancelInfo,
+    c: cancel::CancelInfo,
 }
 
 impl SubscriptionPage<'_> {
@@ -209,55 +207,6 @@ struct NoSubscriptionPage<'a> {
 }
 
 /// The cancellation's part of the page (also the fragment the page polls).
-#[derive(Template)]
-#[template(path = "subscription_cancel_state.html")]
-struct CancelView<'a> {
-    ui: &'a Ui,
-    c: CancelInfo,
-}
-
-/// Where the cancellation stands, in the page's terms.
-struct CancelInfo {
-    /// `possible`, `sent`, `recorded`, `ended`.
-    stage: &'static str,
-    sent_at: String,
-    identificativo: String,
-    to: String,
-    legal_time: String,
-    service_ends: String,
-    contents_deleted: String,
-}
-
-impl CancelInfo {
-    fn of(a: &Account) -> CancelInfo {
-        let mut v = CancelInfo {
-            stage: "possible",
-            sent_at: String::new(),
-            identificativo: String::new(),
-            to: String::new(),
-            legal_time: String::new(),
-            service_ends: a.ending.map(|e| when(&e.service_ends)).unwrap_or_default(),
-            contents_deleted: a.ending.map(|e| when(&e.contents_deleted)).unwrap_or_default(),
-        };
-        match &a.cancellation {
-            Cancellation::Possible => {}
-            Cancellation::Sent { at, identificativo, to } => {
-                v.stage = "sent";
-                v.sent_at = when(at);
-                v.identificativo = identificativo.clone();
-                v.to = to.clone();
-            }
-            Cancellation::Recorded { legal_time } => {
-                v.stage = "recorded";
-                // The legal time to the second, with its offset, as the receipts state it.
-                v.legal_time = pec::time::LegalTime::from_utc(*legal_time).to_string();
-            }
-            Cancellation::Ended => v.stage = "ended",
-        }
-        v
-    }
-}
-
 #[derive(Deserialize, Default)]
 struct Done {
     fatto: Option<String>,
@@ -282,7 +231,7 @@ async fn render(
             notice,
             problem,
             typed,
-            c: CancelInfo::of(a),
+            c: cancel::CancelInfo::of(a),
         }),
         None => page(&NoSubscriptionPage { ui: &holder.ui }),
     };
@@ -421,254 +370,6 @@ async fn change_password(
     }
 }
 
-// ---- the cancellation
-
-#[derive(Template)]
-#[template(path = "subscription_cancel.html")]
-struct CancelPage<'a> {
-    ui: &'a Ui,
-    letter: &'a CancellationLetter,
-    problem: Option<String>,
-}
-
-impl CancelPage<'_> {
-    fn service_ends(&self) -> String {
-        self.letter.ending.map(|e| when(&e.service_ends)).unwrap_or_default()
-    }
-
-    fn contents_deleted(&self) -> String {
-        self.letter
-            .ending
-            .map(|e| when(&e.contents_deleted))
-            .unwrap_or_default()
-    }
-}
-
-async fn cancel_page(State(state): State<AppState>, holder: Holder) -> Response {
-    match account::cancellation_letter(&state.office, holder.user.mailbox_id).await {
-        Ok(letter) => page(&CancelPage {
-            ui: &holder.ui,
-            letter: &letter,
-            problem: None,
-        }),
-        // Nothing to cancel (already cancelled, on its way, closed): the page says where it stands.
-        Err(e @ office::Error::Refused { .. }) => {
-            let reason = e.reason();
-            render(
-                &state,
-                &holder,
-                None,
-                Some(("cancel", reason)),
-                None,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => office_error(&holder.ui, e),
-    }
-}
-
-#[derive(Deserialize)]
-struct CancelForm {
-    csrf: String,
-    /// The confirmation box: present only when ticked.
-    confirm: Option<String>,
-}
-
-async fn cancel(State(state): State<AppState>, holder: Holder, Form(form): Form<CancelForm>) -> Response {
-    if let Some(r) = holder.refuse_without_token(&form.csrf) {
-        return r;
-    }
-    let confirmed = form.confirm.as_deref() == Some("yes");
-    match account::cancel_by_pec(&state.office, holder.user.mailbox_id, confirmed).await {
-        Ok(_) => Redirect::to("/abbonamento?fatto=disdetta#disdetta").into_response(),
-        Err(e) => {
-            let Some(status) = status_of(&e) else {
-                return office_error(&holder.ui, e);
-            };
-            let reason = field_label(&holder.ui, &e);
-            match account::cancellation_letter(&state.office, holder.user.mailbox_id).await {
-                Ok(letter) => {
-                    let mut r = page(&CancelPage {
-                        ui: &holder.ui,
-                        letter: &letter,
-                        problem: Some(reason),
-                    });
-                    *r.status_mut() = status;
-                    r
-                }
-                // Refused because there is nothing (more) to cancel: the subscription page says why.
-                Err(_) => render(&state, &holder, None, Some(("cancel", reason)), None, status).await,
-            }
-        }
-    }
-}
-
-/// The cancellation's part of the page, which polls it while the PEC is on its way.
-async fn cancel_state(State(state): State<AppState>, holder: Holder) -> Response {
-    match account::subscription(&state.office, holder.user.mailbox_id).await {
-        Ok(Some(a)) => page(&CancelView {
-            ui: &holder.ui,
-            c: CancelInfo::of(&a),
-        }),
-        Ok(None) => office_error(
-            &holder.ui,
-            office::Error::not_found("subscription", "the mailbox has no subscription"),
-        ),
-        Err(e) => office_error(&holder.ui, e),
-    }
-}
-
-// ---- saving the mailbox
-
-#[derive(Template)]
-#[template(path = "subscription_archive.html")]
-struct ArchivePage<'a> {
-    ui: &'a Ui,
-    s: ArchiveInfo,
-    problem: Option<String>,
-}
-
-/// Where the archive stands (also the fragment the page polls while it is built).
-#[derive(Template)]
-#[template(path = "subscription_archive_state.html")]
-struct ArchiveView<'a> {
-    ui: &'a Ui,
-    s: ArchiveInfo,
-}
-
-/// The archive's state in the page's terms.
-struct ArchiveInfo {
-    state: ArchiveState,
-    /// "messages" in the page's language.
-    messages_word: &'static str,
-}
-
-impl ArchiveInfo {
-    fn of(ui: &Ui, state: ArchiveState) -> ArchiveInfo {
-        ArchiveInfo {
-            state,
-            messages_word: ui.t("subscription.archive_messages"),
-        }
-    }
-
-    fn stage(&self) -> &'static str {
-        match self.state {
-            ArchiveState::None => "none",
-            ArchiveState::Building { .. } => "building",
-            ArchiveState::Ready { .. } => "ready",
-            ArchiveState::Failed { .. } => "failed",
-        }
-    }
-
-    fn percent(&self) -> u8 {
-        match self.state {
-            ArchiveState::Building { percent, .. } => percent,
-            ArchiveState::Ready { .. } => 100,
-            _ => 0,
-        }
-    }
-
-    fn counts(&self) -> String {
-        match &self.state {
-            ArchiveState::Building {
-                messages,
-                total_messages,
-                bytes,
-                total_bytes,
-                ..
-            } => format!(
-                "{messages} / {total_messages} {} ({} / {})",
-                self.messages_word,
-                size(*bytes),
-                size(*total_bytes)
-            ),
-            ArchiveState::Ready { messages, size: s, .. } => {
-                format!("{messages} {}, {}", self.messages_word, size(*s))
-            }
-            _ => String::new(),
-        }
-    }
-
-    fn until(&self) -> String {
-        match &self.state {
-            ArchiveState::Ready { until, .. } => when(until),
-            _ => String::new(),
-        }
-    }
-
-    fn file_name(&self) -> &str {
-        match &self.state {
-            ArchiveState::Ready { file_name, .. } => file_name,
-            _ => "",
-        }
-    }
-
-    fn failure(&self) -> &str {
-        match &self.state {
-            ArchiveState::Failed { reason } => reason,
-            _ => "",
-        }
-    }
-}
-
-async fn archive_page(State(state): State<AppState>, holder: Holder) -> Response {
-    let s = ArchiveInfo::of(&holder.ui, state.archives.state(&state.office, holder.user.mailbox_id));
-    page(&ArchivePage {
-        ui: &holder.ui,
-        s,
-        problem: None,
-    })
-}
-
-async fn archive_start(State(state): State<AppState>, holder: Holder, Form(form): Form<CsrfForm>) -> Response {
-    if let Some(r) = holder.refuse_without_token(&form.csrf) {
-        return r;
-    }
-    match state.archives.start(&state.office, holder.user.mailbox_id).await {
-        Ok(_) => Redirect::to("/abbonamento/archivio").into_response(),
-        Err(e) => match status_of(&e) {
-            Some(status) => {
-                let s = ArchiveInfo::of(&holder.ui, state.archives.state(&state.office, holder.user.mailbox_id));
-                let mut r = page(&ArchivePage {
-                    ui: &holder.ui,
-                    s,
-                    problem: Some(e.reason()),
-                });
-                *r.status_mut() = status;
-                r
-            }
-            None => office_error(&holder.ui, e),
-        },
-    }
-}
-
-async fn archive_state(State(state): State<AppState>, holder: Holder) -> Response {
-    let s = ArchiveInfo::of(&holder.ui, state.archives.state(&state.office, holder.user.mailbox_id));
-    page(&ArchiveView { ui: &holder.ui, s })
-}
-
-/// The built archive, streamed from its file.
-async fn archive_download(State(state): State<AppState>, holder: Holder) -> Response {
-    match state.archives.download(&state.office, holder.user.mailbox_id) {
-        Ok(d) => {
-            let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(d.file));
-            let mut r = (StatusCode::OK, Body::from_stream(stream)).into_response();
-            let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
-            if let Ok(v) = HeaderValue::from_str(&d.size.to_string()) {
-                h.insert(header::CONTENT_LENGTH, v);
-            }
-            // A mailbox address is letters, digits and `@._-+` (RFC 6266 4.1).
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", d.file_name)) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            r
-        }
-        Err(e) => office_error(&holder.ui, e),
-    }
-}
-
 // ---- a receipt of payment
 
 #[derive(Template)]
@@ -713,59 +414,6 @@ async fn receipt(State(state): State<AppState>, holder: Holder, Path(id): Path<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
-
-    fn ui() -> Ui {
-        Ui {
-            lang: Lang::It,
-            user: None,
-            path: "/abbonamento/archivio".into(),
-        }
-    }
-
-    #[test]
-    fn a_build_shows_its_progress_and_polls_until_it_is_ready() {
-        let ui = ui();
-        let building = ArchiveState::Building {
-            started_at: Utc::now(),
-            messages: 120,
-            total_messages: 480,
-            bytes: 30 << 20,
-            total_bytes: 120 << 20,
-            percent: 25,
-        };
-        let html = ArchiveView {
-            ui: &ui,
-            s: ArchiveInfo::of(&ui, building),
-        }
-        .render()
-        .unwrap();
-        assert!(
-            html.contains(r#"<progress id="archive-progress" max="100" value="25">"#),
-            "{html}"
-        );
-        assert!(html.contains("120 / 480 messaggi (30,0 MB / 120,0 MB)"), "{html}");
-        assert!(html.contains(r#"hx-get="/abbonamento/archivio/stato" hx-trigger="every 1s""#));
-
-        let ready = ArchiveState::Ready {
-            file_name: "mario@pec.test-2026-12-02.tar.gz".into(),
-            size: 2048,
-            messages: 480,
-            built_at: Utc::now(),
-            until: Utc::now(),
-        };
-        let html = ArchiveView {
-            ui: &ui,
-            s: ArchiveInfo::of(&ui, ready),
-        }
-        .render()
-        .unwrap();
-        assert!(
-            !html.contains("hx-get") && !html.contains("<progress"),
-            "no more polling: {html}"
-        );
-        assert!(html.contains("480 messaggi, 2,0 KB") && html.contains(r#"href="/abbonamento/archivio/scarica""#));
-    }
 
     #[test]
     fn sizes_read_as_a_person_reads_them() {
