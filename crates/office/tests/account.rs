@@ -442,3 +442,35 @@ async fn the_password_changes_only_with_the_current_one_and_ends_the_other_sessi
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_mailbox_that_cannot_send_is_told_to_cancel_by_letter() {
+    common::on_both(rome(2025, 3, 12, 10, 0), |office| async move {
+        subscribed(&office, MARIO, rome(2024, 3, 10, 9, 30)).await;
+        mailbox(&office, MANAGEMENT).await;
+        office::mailboxes::set_status(&office, MARIO, store::mailboxes::Status::Suspended)
+            .await
+            .unwrap();
+        let me = id_of(&office, MARIO).await;
+        let e = account::cancel_by_pec(&office, me, true).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Refused {
+                    field: Some("confirm"),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.reason().contains("registered letter"), "{e}");
+        assert!(sent::list(&office, me, None).await.unwrap().messages.is_empty());
+        let a = account::subscription(&office, me).await.unwrap().unwrap();
+        assert!(
+            matches!(a.cancellation, Cancellation::Possible),
+            "nothing recorded nor pending"
+        );
+        assert!(a.can_renew, "a suspended mailbox renews from its page");
+    })
+    .await;
+}
