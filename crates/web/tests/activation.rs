@@ -70,22 +70,31 @@ async fn a_member_finds_the_offer_by_its_code_and_orders_a_mailbox() {
     // The name, checked as it is typed.
     mailbox(&site.office, "mario.rossi@pec.it").await;
     let taken = b.get("/attiva/OMCEO-AL-0056/nome?mailbox=mario.rossi").await;
-    assert!(taken.body.contains("mario.rossi@pec.it is taken"), "{}", taken.body);
+    assert!(taken.body.contains("mario.rossi@pec.it è già in uso"), "{}", taken.body);
     let free = b.get("/attiva/OMCEO-AL-0056/nome?mailbox=giulia.bianchi").await;
-    assert!(free.body.contains("giulia.bianchi@pec.it is available"), "{}", free.body);
+    assert!(
+        free.body.contains("giulia.bianchi@pec.it è disponibile"),
+        "{}",
+        free.body
+    );
     let bad = b.get("/attiva/OMCEO-AL-0056/nome?mailbox=-giulia").await;
     assert!(bad.body.contains("cannot be a mailbox name"), "{}", bad.body);
 
     // Bad input: named on its field, the other values kept, the password never sent back.
     let refused = b
-        .post("/attiva/OMCEO-AL-0056", &order_form("giulia.bianchi", "BNCGLI80A41A182M"))
+        .post(
+            "/attiva/OMCEO-AL-0056",
+            &order_form("giulia.bianchi", "BNCGLI80A41A182M"),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains(r#"id="tax_id-problem""#), "{}", refused.body);
     assert!(refused.body.contains("wrong check character"));
     assert!(refused.body.contains(r#"value="Via Po 2, 15121 Alessandria""#));
     assert!(!refused.body.contains("una password lunga"));
-    let taken = b.post("/attiva/OMCEO-AL-0056", &order_form("mario.rossi", GIULIA_CF)).await;
+    let taken = b
+        .post("/attiva/OMCEO-AL-0056", &order_form("mario.rossi", GIULIA_CF))
+        .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert!(taken.body.contains("is taken"), "{}", taken.body);
     let mut mismatch = order_form("giulia.bianchi", GIULIA_CF);
@@ -103,7 +112,9 @@ async fn a_member_finds_the_offer_by_its_code_and_orders_a_mailbox() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
-    let ordered = b.post("/attiva/OMCEO-AL-0056", &order_form("giulia.bianchi", GIULIA_CF)).await;
+    let ordered = b
+        .post("/attiva/OMCEO-AL-0056", &order_form("giulia.bianchi", GIULIA_CF))
+        .await;
     assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.body);
     let page_path = ordered.location().to_string();
     assert!(page_path.starts_with("/attivazione/"), "{page_path}");
@@ -125,7 +136,10 @@ async fn a_member_finds_the_offer_by_its_code_and_orders_a_mailbox() {
         r#"<code id="transfer-reference">{} giulia.bianchi@pec.it</code>"#,
         order.id
     )));
-    assert!(!page.body.contains("/pagamento/"), "no card provider configured, no card button");
+    assert!(
+        !page.body.contains("/pagamento/"),
+        "no card provider configured, no card button"
+    );
     // The order number alone, or an altered link, opens nothing.
     for bad in [
         format!("/attivazione/{}", order.id),
@@ -137,15 +151,19 @@ async fn a_member_finds_the_offer_by_its_code_and_orders_a_mailbox() {
     }
     // The test payment page exists only when configured.
     let token = page_path.trim_start_matches("/attivazione/");
-    assert_eq!(b.get(&format!("/pagamento-di-prova/{token}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&format!("/pagamento-di-prova/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn a_closed_offer_window_is_told_in_words() {
     let site = Site::new().await;
-    let ended = example(ARUBA)
-        .replace(ARUBA, "OMCEO-AL-0057")
-        .replace("offer = { from = 2018-12-01 }", "offer = { from = 2018-12-01, to = 2019-01-31 }");
+    let ended = example(ARUBA).replace(ARUBA, "OMCEO-AL-0057").replace(
+        "offer = { from = 2018-12-01 }",
+        "offer = { from = 2018-12-01, to = 2019-01-31 }",
+    );
     office::conventions::create(&site.office, &ended, false).await.unwrap();
     let r = site.browser().get("/attiva/OMCEO-AL-0057").await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -196,7 +214,9 @@ async fn paying_site(signing: &'static [u8], shutdown: CancellationToken) -> Sit
 }
 
 async fn ordered(b: &mut Browser) -> String {
-    let r = b.post("/attiva/OMCEO-AL-0056", &order_form("giulia.bianchi", GIULIA_CF)).await;
+    let r = b
+        .post("/attiva/OMCEO-AL-0056", &order_form("giulia.bianchi", GIULIA_CF))
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     r.location().trim_start_matches("/attivazione/").to_string()
 }
@@ -209,13 +229,21 @@ async fn the_test_payment_page_pays_through_the_webhook_and_the_mailbox_is_activ
     let mut b = site.browser();
     let token = ordered(&mut b).await;
     let page = b.get(&format!("/attivazione/{token}")).await;
-    assert!(page.body.contains(&format!(r#"action="/pagamento/{token}""#)), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(r#"action="/pagamento/{token}""#)),
+        "{}",
+        page.body
+    );
 
     let to_card = b.post(&format!("/pagamento/{token}"), &[]).await;
     assert_eq!(to_card.status, StatusCode::SEE_OTHER);
     assert_eq!(to_card.location(), format!("/pagamento-di-prova/{token}"));
     let test_page = b.get(to_card.location()).await;
-    assert!(test_page.body.contains("PAGINA DI PAGAMENTO DI PROVA"), "{}", test_page.body);
+    assert!(
+        test_page.body.contains("PAGINA DI PAGAMENTO DI PROVA"),
+        "{}",
+        test_page.body
+    );
     assert!(test_page.body.contains("4,88 €"));
 
     // Declined: nothing charged, the order still to pay, the attempt in the log.
@@ -233,7 +261,12 @@ async fn the_test_payment_page_pays_through_the_webhook_and_the_mailbox_is_activ
     let mut c = site.office.store().conn().await.unwrap();
     let log = store::lifecycle::log_of(&mut c, "giulia.bianchi@pec.it").await.unwrap();
     assert!(log.iter().any(|e| e.event == "payment-declined"), "{log:?}");
-    assert!(store::mailboxes::get(&mut c, "giulia.bianchi@pec.it").await.unwrap().is_none());
+    assert!(
+        store::mailboxes::get(&mut c, "giulia.bianchi@pec.it")
+            .await
+            .unwrap()
+            .is_none()
+    );
     drop(c);
 
     let paid = b
@@ -247,7 +280,10 @@ async fn the_test_payment_page_pays_through_the_webhook_and_the_mailbox_is_activ
     assert!(page.body.contains("Pagamento registrato"), "{}", page.body);
     assert!(page.body.contains("la casella è attiva"));
     let mut c = site.office.store().conn().await.unwrap();
-    let m = store::mailboxes::get(&mut c, "giulia.bianchi@pec.it").await.unwrap().unwrap();
+    let m = store::mailboxes::get(&mut c, "giulia.bianchi@pec.it")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(m.status, store::mailboxes::Status::Active);
     drop(c);
     // Paid: there is nothing left to pay, so nothing can be charged twice.
@@ -277,6 +313,11 @@ async fn a_forged_webhook_call_pays_nothing() {
     let page = b.get(&format!("/attivazione/{token}")).await;
     assert!(page.body.contains("In attesa di pagamento"));
     let mut c = site.office.store().conn().await.unwrap();
-    assert!(store::mailboxes::get(&mut c, "giulia.bianchi@pec.it").await.unwrap().is_none());
+    assert!(
+        store::mailboxes::get(&mut c, "giulia.bianchi@pec.it")
+            .await
+            .unwrap()
+            .is_none()
+    );
     shutdown.cancel();
 }
