@@ -45,6 +45,11 @@ retention_days = 0
     path
 }
 
+/// `certa demo` without its own daily machine: the tests run it, with `certa lifecycle run`.
+fn operator_driven_demo() -> Demo {
+    Demo::start_with(CERTA, tempfile::tempdir().unwrap(), &["--daily-seconds", "0"])
+}
+
 /// Today in Rome, shifted by `days`.
 fn rome_day(days: i64) -> NaiveDate {
     (chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome) + chrono::Duration::days(days)).date_naive()
@@ -94,10 +99,11 @@ fn find_order_id(v: &serde_json::Value) -> Option<String> {
 
 #[test]
 fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing() {
-    let demo = Demo::start(CERTA, None);
+    let demo = operator_driven_demo();
     let data = demo.data(0);
-    let (holder, _) = demo.user(0, 0);
-    let (other_local, _) = demo.user(0, 1);
+    // The demo's first mailbox is subscribed under its own convention: the second one is free.
+    let (holder, _) = demo.user(0, 1);
+    let (other_local, _) = demo.user(0, 0);
     let (remote, _) = demo.user(1, 0);
     let conv = dcs_convention(demo.dir(), demo.domain(0));
     ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
@@ -107,7 +113,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
 
     // A message that arrived before: it must survive the suspension.
     let before = message(other_local, &[holder], &[], "Prima della sospensione", "");
-    let o = submit(&demo.account(0, 1), other_local, &[holder], &before, &[]);
+    let o = submit(&demo.account(0, 0), other_local, &[holder], &before, &[]);
     assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
     wait_until("the first envelope", Duration::from_secs(60), || {
         (count(&mailbox(&data, holder), "busta-trasporto") == 1).then_some(())
@@ -122,7 +128,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
 
     // The holder cannot send.
     let attempt = message(holder, &[remote], &[], "Invio da sospesa", "");
-    let o = submit(&demo.account(0, 0), holder, &[remote], &attempt, &[]);
+    let o = submit(&demo.account(0, 1), holder, &[remote], &attempt, &[]);
     assert_ne!(o.code, 250, "a suspended box sent a message: {o:?}");
 
     // A PEC from the other provider: its sender gets a non-delivery notice.
@@ -155,7 +161,7 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
     assert!(!sub["state"].to_string().contains("suspended"), "{sub}");
 
     // Both directions work again, and what was there is still there.
-    let o = submit(&demo.account(0, 0), holder, &[remote], &attempt, &[]);
+    let o = submit(&demo.account(0, 1), holder, &[remote], &attempt, &[]);
     assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
     let again = message(remote, &[holder], &[], "Di nuovo attiva", "");
     let o = submit(&demo.account(1, 0), remote, &[holder], &again, &[]);
@@ -189,9 +195,9 @@ fn a_suspended_box_neither_sends_nor_receives_until_it_is_paid_and_loses_nothing
 
 #[test]
 fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notices() {
-    let demo = Demo::start(CERTA, None);
+    let demo = operator_driven_demo();
     let data = demo.data(0);
-    let (holder, _) = demo.user(0, 0);
+    let (holder, _) = demo.user(0, 1);
     let conv = dcs_convention(demo.dir(), demo.domain(0));
     ok_on(&data, &["convention", "create", conv.to_str().unwrap()]);
     let expiry = rome_day(10);
@@ -212,7 +218,7 @@ fn a_cancellation_sent_by_pec_is_recorded_at_its_legal_time_and_stops_the_notice
     let report = ok_on(&data, &["lifecycle", "run"]);
     assert!(report.contains("notice"), "{report}");
     let request = message(holder, &[&management], &[], "Disdetta casella PEC", "");
-    let o = submit(&demo.account(0, 0), holder, &[&management], &request, &[]);
+    let o = submit(&demo.account(0, 1), holder, &[&management], &request, &[]);
     assert_eq!((o.stage.as_str(), o.code), ("data", 250), "{o:?}");
     let envelope = wait_until("the request in the management mailbox", Duration::from_secs(60), || {
         let m = mailbox(&data, &management);

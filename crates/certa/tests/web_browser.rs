@@ -90,6 +90,30 @@ fn two_step_verification_is_turned_on_and_asked_at_login_in_a_browser() {
     println!("{out}");
 }
 
+/// The member's journey of issue 13 (`member.mjs`): activation by convention
+/// code, the test payment page, the webmail, a renewal with a change of plan,
+/// a suspension and its reactivation. The daily machine of the demo is off:
+/// the scenario drives it with `certa lifecycle run --now`.
+#[test]
+fn a_member_activates_pays_renews_and_is_reactivated_in_a_browser() {
+    let demo = testkit::demo::Demo::start_with(CERTA, tempfile::tempdir().unwrap(), &["--daily-seconds", "0"]);
+    let out = testkit::browser::run_with("member", &demo, &[("CERTA", CERTA)]);
+    println!("{out}");
+    // Each order was paid once: every payment in the lifecycle log of the first provider.
+    let log = std::process::Command::new(CERTA)
+        .args(["subscription", "show", "--data"])
+        .arg(demo.data(0))
+        .arg(format!(
+            "giulia.bianchi@{}",
+            demo.info["providers"][0]["domain"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(log.status.success(), "{text}{}", String::from_utf8_lossy(&log.stderr));
+    assert!(text.contains("2030-12-02"), "giulia's new expiry:\n{text}");
+}
+
 #[test]
 fn the_holder_cancels_from_the_subscription_page_by_pec_in_a_browser() {
     let demo = Demo::start(CERTA, None);

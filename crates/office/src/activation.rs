@@ -138,7 +138,23 @@ pub struct NameCheck {
     /// The whole address the name gives.
     pub address: String,
     pub available: bool,
+    pub status: NameStatus,
     pub reason: String,
+}
+
+/// Why a name can or cannot be ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameStatus {
+    Available,
+    /// This holder's own open order holds it.
+    Yours,
+    /// A mailbox has it.
+    Taken,
+    /// Another holder's order holds it.
+    Reserved,
+    /// A deleted mailbox's, which only its holder may buy again.
+    OtherHolder,
 }
 
 /// Whether `name` on the convention's domain can be ordered by `tax_id`
@@ -151,25 +167,26 @@ pub async fn check_name(office: &Office, code: &str, name: &str, tax_id: Option<
     let tax_id = tax_id.and_then(|t| lifecycle::holder::TaxId::parse(t).ok());
     let availability =
         activations::availability(&mut c, &address, tax_id.as_ref().map(|t| t.as_str()), office.now_ms()).await?;
-    let (available, reason) = match availability {
-        Availability::Free => (true, format!("{address} is available")),
+    let (status, reason) = match availability {
+        Availability::Free => (NameStatus::Available, format!("{address} is available")),
         Availability::ReservedBySame { order_id } => (
-            true,
+            NameStatus::Yours,
             format!("{address} is reserved for you by the order {order_id}: ordering again replaces it"),
         ),
-        Availability::Taken => (false, format!("{address} is taken: choose another name")),
+        Availability::Taken => (NameStatus::Taken, format!("{address} is taken: choose another name")),
         Availability::Reserved { .. } => (
-            false,
+            NameStatus::Reserved,
             format!("{address} is reserved by another order: choose another name"),
         ),
         Availability::OtherHolder => (
-            false,
+            NameStatus::OtherHolder,
             format!("{address} belonged to a mailbox that was deleted: only its holder may buy it again"),
         ),
     };
     Ok(NameCheck {
         address,
-        available,
+        available: matches!(status, NameStatus::Available | NameStatus::Yours),
+        status,
         reason,
     })
 }

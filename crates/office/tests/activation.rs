@@ -308,3 +308,73 @@ async fn a_reservation_lapses_unpaid_and_a_declined_card_changes_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_deleted_mailbox_is_bought_again_by_its_holder_only() {
+    common::on_both_clocked(rome(2026, 12, 2, 10, 0), |office, clock| async move {
+        convention(&office, ARUBA).await;
+        lifecycle_support::mailbox(&office, "mario.rossi@pec.it").await;
+        let old = office::subscriptions::NewSubscription {
+            address: "mario.rossi@pec.it",
+            convention: ARUBA,
+            plan: "triennale",
+            tax_id: lifecycle_support::TAX_ID,
+            name: "Mario Rossi",
+            billing_address: "Via Roma 1, 15121 Alessandria",
+            email: None,
+            pricing: Pricing::Convention,
+            at: None,
+        };
+        office::subscriptions::create(&office, &old).await.unwrap();
+        // Unpaid: closed the day after its expiry, its contents deleted 30 days later.
+        for at in [rome(2029, 12, 4, 10, 0), rome(2030, 1, 10, 10, 0)] {
+            clock.set(at);
+            office.engine().lifecycle_run(office.now()).await.unwrap();
+        }
+        let shown = office::subscriptions::show(&office, "mario.rossi@pec.it")
+            .await
+            .unwrap();
+        assert_eq!(shown.state, "deleted", "{shown:?}");
+
+        let other = activation::check_name(&office, ARUBA, "mario.rossi", Some(GIULIA_CF))
+            .await
+            .unwrap();
+        assert!(
+            !other.available && other.reason.contains("only its holder"),
+            "{other:?}"
+        );
+        let e = activation::order(&office, &giulia("mario.rossi", GIULIA_CF))
+            .await
+            .unwrap_err();
+        assert_eq!(field(&e), Some("mailbox"), "{e}");
+
+        let holder = NewActivation {
+            holder_name: "Mario Rossi",
+            email: None,
+            password: "la nuova password di mario",
+            ..giulia("mario.rossi", lifecycle_support::TAX_ID)
+        };
+        let ordered = activation::order(&office, &holder).await.unwrap();
+        let paid = payments::record(&office, &card(&ordered.order.id, 488, "card-mario"))
+            .await
+            .unwrap();
+        assert!(matches!(paid, PaymentReport::Activated { .. }), "{paid:?}");
+        let shown = office::subscriptions::show(&office, "mario.rossi@pec.it")
+            .await
+            .unwrap();
+        assert_eq!(
+            (shown.state, shown.expiry.to_string()),
+            ("active", "2033-01-10".to_string())
+        );
+        let login = office::login::log_in(
+            &office,
+            "mario.rossi@pec.it",
+            "la nuova password di mario",
+            "127.0.0.1".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(login.is_ok(), "the new password opens the mailbox bought again");
+    })
+    .await;
+}

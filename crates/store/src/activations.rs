@@ -103,7 +103,20 @@ fn to_activation(r: Row) -> Activation {
 pub async fn availability(c: &mut Conn, mailbox: &str, tax_id: Option<&str>, now: i64) -> Result<Availability> {
     let mailbox = normalize(mailbox)?;
     if crate::mailboxes::get(c, &mailbox).await?.is_some() {
-        return Ok(Availability::Taken);
+        // A mailbox whose last subscription was deleted may be bought again by its holder.
+        let deleted_of = crate::lifecycle::history(c, &mailbox)
+            .await?
+            .pop()
+            .filter(|s| s.state == "deleted")
+            .map(|s| s.tax_id);
+        return Ok(match deleted_of {
+            None => Availability::Taken,
+            Some(holder) if tax_id == Some(holder.as_str()) => match reserved(c, &mailbox).await? {
+                Some(r) if r.reserved_until >= now => Availability::ReservedBySame { order_id: r.order_id },
+                _ => Availability::Free,
+            },
+            Some(_) => Availability::OtherHolder,
+        });
     }
     if let Some(r) = reserved(c, &mailbox).await?
         && r.reserved_until >= now

@@ -174,7 +174,7 @@ pub async fn last_holder(c: &mut Conn, mailbox: &str) -> Result<Option<String>> 
     Ok(row.map(|r| r.0))
 }
 
-/// The live subscription of `mailbox`, or its last one when every one is deleted.
+/// The live (not deleted) subscription of `mailbox`.
 pub async fn subscription(c: &mut Conn, mailbox: &str) -> Result<Option<StoredSubscription>> {
     let row: Option<SubRow> = sqlx::query_as(concat!(
         "SELECT ",

@@ -286,6 +286,11 @@ pub async fn set_status(c: &mut Conn, address: &str, status: Status) -> Result<(
 
 pub async fn set_password(c: &mut Conn, address: &str, password: &str) -> Result<()> {
     let hash = hash_password(password)?;
+    set_password_hash(c, address, &hash).await
+}
+
+/// Sets a password hashed before ([`hash_password`]).
+pub async fn set_password_hash(c: &mut Conn, address: &str, hash: &str) -> Result<()> {
     let r = sqlx::query("UPDATE mailboxes SET password_hash = $1 WHERE address = $2")
         .bind(hash)
         .bind(address.trim().to_ascii_lowercase())

@@ -70,10 +70,10 @@ async fn a_member_finds_the_offer_by_its_code_and_orders_a_mailbox() {
     // The name, checked as it is typed.
     mailbox(&site.office, "mario.rossi@pec.it").await;
     let taken = b.get("/attiva/OMCEO-AL-0056/nome?mailbox=mario.rossi").await;
-    assert!(taken.body.contains("mario.rossi@pec.it is taken"), "{}", taken.body);
+    assert!(taken.body.contains("mario.rossi@pec.it è già in uso"), "{}", taken.body);
     let free = b.get("/attiva/OMCEO-AL-0056/nome?mailbox=giulia.bianchi").await;
     assert!(
-        free.body.contains("giulia.bianchi@pec.it is available"),
+        free.body.contains("giulia.bianchi@pec.it è disponibile"),
         "{}",
         free.body
     );

@@ -29,6 +29,10 @@ pub struct Args {
     /// Where both providers send mail for ordinary (non-PEC) addresses: HOST:PORT, plain SMTP.
     #[arg(long)]
     pub smarthost: Option<String>,
+    /// Seconds between two runs of the daily machine (default 60); 0: never, for a
+    /// walk through the lifecycle driven by `certa lifecycle run --now ...`.
+    #[arg(long)]
+    pub daily_seconds: Option<u64>,
 }
 
 struct Spec {
@@ -202,6 +206,9 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         });
         config.smarthost = smarthost.clone();
         test_payments(&mut config, &data, spec, args.free_ports)?;
+        if let (Some(seconds), Some(lifecycle)) = (args.daily_seconds, config.lifecycle.as_mut()) {
+            lifecycle.interval_seconds = Some(seconds);
+        }
         config.save(&data)?;
         prepared.push((listeners, addresses));
     }

@@ -168,7 +168,14 @@ impl Engine {
         }
         .map_err(|e| Error::Invalid(format!("order {}: {e}", order.id)))?;
         let quota = conv.plan(&sub.plan).map_or(0, |plan| plan.quota_bytes as i64);
-        mailboxes::create_hashed(tx, &reservation.mailbox, &reservation.password_hash, quota, now_ms).await?;
+        if mailboxes::get(tx, &reservation.mailbox).await?.is_some() {
+            // Bought again by the holder of its deleted subscription (store::activations).
+            mailboxes::set_password_hash(tx, &reservation.mailbox, &reservation.password_hash).await?;
+            mailboxes::set_quota(tx, &reservation.mailbox, quota).await?;
+            mailboxes::set_status(tx, &reservation.mailbox, mailboxes::Status::Active).await?;
+        } else {
+            mailboxes::create_hashed(tx, &reservation.mailbox, &reservation.password_hash, quota, now_ms).await?;
+        }
         let encoded = Encoded::of(&sub)?;
         let row = lc::insert_subscription(tx, &encoded.row(&sub), now_ms).await?;
         activations::activated(tx, &order.id, row.id).await?;

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use office::activation::{self, ActivationPage, NameCheck, NewActivation, Offer, Stage};
+use office::activation::{self, ActivationPage, NameCheck, NameStatus, NewActivation, Offer, Stage};
 use office::checkout::{self, ToPay};
 use serde::Deserialize;
 
@@ -37,7 +37,28 @@ pub const TEXTS: Texts = &[
     ("act.window", "Offerta valida", "Offer valid"),
     ("act.from", "dal", "from"),
     ("act.to", "al", "to"),
-    ("act.open_ended", "senza scadenza", "open-ended"),
+    ("act.open_ended", "senza scadenza", "with no end"),
+    ("act.name.available", "è disponibile", "is available"),
+    (
+        "act.name.yours",
+        "è già riservata a lei da un suo ordine: ordinare di nuovo lo sostituisce",
+        "is reserved for you by an order of yours: ordering again replaces it",
+    ),
+    (
+        "act.name.taken",
+        "è già in uso: scelga un altro nome",
+        "is taken: choose another name",
+    ),
+    (
+        "act.name.reserved",
+        "è riservata da un altro ordine: scelga un altro nome",
+        "is reserved by another order: choose another name",
+    ),
+    (
+        "act.name.other_holder",
+        "apparteneva a una casella cancellata: può riacquistarla solo il suo titolare",
+        "belonged to a mailbox that was deleted: only its holder may buy it again",
+    ),
     (
         "act.list_price",
         "Il periodo dell'offerta è terminato: si applica il prezzo di listino, come prevede la convenzione.",
@@ -46,9 +67,9 @@ pub const TEXTS: Texts = &[
     ("act.plan", "Piano", "Plan"),
     ("act.term", "Durata", "Term"),
     ("act.months", "mesi", "months"),
-    ("act.renewal_term", "Rinnovo", "Renewal"),
+    ("act.renewal_term", "Durata del rinnovo", "Renewal term"),
     ("act.quota", "Spazio", "Storage"),
-    ("act.renewal_kind", "Rinnovo", "Renewal"),
+    ("act.renewal_kind", "Modalità di rinnovo", "Renewal"),
     ("act.renewal.explicit", "su ordine e pagamento", "by order and payment"),
     (
         "act.renewal.tacit",
@@ -269,11 +290,13 @@ impl OfferPage<'_> {
         d.format("%d/%m/%Y").to_string()
     }
 
-    fn to(&self) -> String {
-        self.o
-            .offer_to
-            .as_ref()
-            .map_or_else(|| self.ui.t("act.open_ended").to_string(), Self::day)
+    /// "dal 01/12/2018 al 31/01/2019", or "dal 01/12/2018, senza scadenza".
+    fn window(&self) -> String {
+        let from = format!("{} {}", self.ui.t("act.from"), Self::day(&self.o.offer_from));
+        match &self.o.offer_to {
+            Some(to) => format!("{from} {} {}", self.ui.t("act.to"), Self::day(to)),
+            None => format!("{from}, {}", self.ui.t("act.open_ended")),
+        }
     }
 
     fn list_price(&self) -> bool {
@@ -379,8 +402,22 @@ struct NameQuery {
 #[derive(Template)]
 #[template(path = "activation_name.html")]
 struct NameFragment<'a> {
+    ui: &'a Ui,
     check: Option<&'a NameCheck>,
     problem: Option<String>,
+}
+
+impl NameFragment<'_> {
+    /// The availability in the page's language.
+    fn status(&self, c: &NameCheck) -> &'static str {
+        self.ui.t(match c.status {
+            NameStatus::Available => "act.name.available",
+            NameStatus::Yours => "act.name.yours",
+            NameStatus::Taken => "act.name.taken",
+            NameStatus::Reserved => "act.name.reserved",
+            NameStatus::OtherHolder => "act.name.other_holder",
+        })
+    }
 }
 
 /// The availability of a name, as an htmx fragment beside the field.
@@ -394,7 +431,12 @@ async fn check_name(
         return Html(String::new()).into_response();
     }
     let tax_id = (!q.tax_id.trim().is_empty()).then_some(q.tax_id.as_str());
-    let fragment = |check: Option<&NameCheck>, problem: Option<String>| match (NameFragment { check, problem }).render()
+    let fragment = |check: Option<&NameCheck>, problem: Option<String>| match (NameFragment {
+        ui: &ui,
+        check,
+        problem,
+    })
+    .render()
     {
         Ok(html) => Html(html).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
