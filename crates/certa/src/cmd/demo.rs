@@ -397,6 +397,23 @@ async fn ensure_convention(provider: &Provider, mailbox: &str) -> Result<String>
             .await
             .named(&[])?;
     }
+    // The holder's subscription page sends cancellations by PEC to the
+    // management mailbox, which the provider reads (its password: `certa mailbox password`).
+    let management = provider.engine.management_address();
+    if !mailboxes::list(&office)
+        .await
+        .named(&[])?
+        .iter()
+        .any(|m| m.address == management)
+    {
+        let password = random_password();
+        let new = NewMailbox {
+            address: &management,
+            password: &password,
+            quota_bytes: DEFAULT_QUOTA,
+        };
+        mailboxes::add_mailbox(&office, &new).await.named(&[])?;
+    }
     let subscribed = office::subscriptions::show(&office, mailbox).await.is_ok();
     if !subscribed {
         let (tax_id, name, billing_address) = DEMO_HOLDER;
