@@ -36,6 +36,9 @@ pub struct Settings {
     /// The largest request body accepted (a message with its attachments, an
     /// upload to the verifier), in bytes.
     pub max_upload: usize,
+    /// Where people reach the pages (`[web] url`, ending in `/`): the links the
+    /// Order's reserved area sends start with it, never with a request's Host.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
         Settings {
             session: SessionPolicy::default(),
             max_upload: 100 * 1024 * 1024,
+            public_url: None,
         }
     }
 }
@@ -124,6 +128,9 @@ async fn purge_sessions(state: AppState, shutdown: CancellationToken) {
         }
         if let Err(e) = office::login::purge_sessions(&state.office, state.settings.session).await {
             tracing::warn!("cannot purge ended web sessions: {e}");
+        }
+        if let Err(e) = office::registry::reserved::purge(&state.office).await {
+            tracing::warn!("cannot purge the reserved area's ended sessions and links: {e}");
         }
     }
 }

@@ -141,6 +141,7 @@ impl WebSettings {
                 ..d.session
             },
             max_upload: self.max_upload_mb.map_or(d.max_upload, |m| m as usize * 1024 * 1024),
+            public_url: self.public_url(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod mail;
 mod message;
 mod proof;
 mod renewal;
+mod reserved;
 mod search;
 mod security;
 mod sent;
@@ -32,6 +33,7 @@ pub const CATALOGUES: &[Texts] = &[
     sent::TEXTS,
     compose::TEXTS,
     security::TEXTS,
+    reserved::TEXTS,
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())
+        .merge(reserved::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended
