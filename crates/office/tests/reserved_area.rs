@@ -91,7 +91,9 @@ fn text_of(raw: &[u8]) -> String {
 /// The token after `/{what}/` in a message's text.
 fn token_in(text: &str, what: &str) -> String {
     let marker = format!("/{what}/");
-    let at = text.find(&marker).unwrap_or_else(|| panic!("no link to {what} in:\n{text}"));
+    let at = text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no link to {what} in:\n{text}"));
     text[at + marker.len()..]
         .chars()
         .take_while(char::is_ascii_hexdigit)
@@ -105,7 +107,10 @@ async fn verdi_logged_in(office: &Office) -> MemberUser {
         .unwrap()
         .unwrap();
     let token = token_in(&last_sent(office).await, "accesso");
-    let session = reserved::open_link(office, ORDER, &token, ip(1)).await.unwrap().unwrap();
+    let session = reserved::open_link(office, ORDER, &token, ip(1))
+        .await
+        .unwrap()
+        .unwrap();
     reserved::session(office, &session.token).await.unwrap().unwrap()
 }
 
@@ -120,7 +125,10 @@ async fn a_link_goes_by_pec_to_the_official_address_and_opens_once_within_30_min
         assert_eq!((sent.to.as_str(), sent.by), ("luca.verdi@pec.it", "pec"));
         let text = last_sent(&office).await;
         assert!(text.starts_with("To: luca.verdi@pec.it\n"), "{text}");
-        assert!(text.contains(&format!("{BASE}area-riservata/{ORDER}/accesso/")), "{text}");
+        assert!(
+            text.contains(&format!("{BASE}area-riservata/{ORDER}/accesso/")),
+            "{text}"
+        );
         let token = token_in(&text, "accesso");
         assert_eq!(token.len(), 64, "32 random bytes");
         let stored: (String,) = store::sqlx::query_as("SELECT token_hash FROM registry_member_tokens")
@@ -129,22 +137,37 @@ async fn a_link_goes_by_pec_to_the_official_address_and_opens_once_within_30_min
             .unwrap();
         assert_ne!(stored.0, token, "only the token's hash is kept");
 
-        let session = reserved::open_link(&office, ORDER, &token, ip(1)).await.unwrap().unwrap();
+        let session = reserved::open_link(&office, ORDER, &token, ip(1))
+            .await
+            .unwrap()
+            .unwrap();
         let user = reserved::session(&office, &session.token).await.unwrap().unwrap();
-        assert_eq!((user.order.as_str(), user.codice_fiscale.as_str()), (ORDER, verdi().cf().as_str()));
+        assert_eq!(
+            (user.order.as_str(), user.codice_fiscale.as_str()),
+            (ORDER, verdi().cf().as_str())
+        );
         assert_eq!(user.name, "Luca Verdi");
         assert_eq!(
-            reserved::open_link(&office, ORDER, &token, ip(1)).await.unwrap().unwrap_err(),
+            reserved::open_link(&office, ORDER, &token, ip(1))
+                .await
+                .unwrap()
+                .unwrap_err(),
             LinkRefusal::NotValid,
             "once"
         );
 
         // 31 minutes later a new link no longer opens.
-        reserved::send_link(&office, ORDER, &verdi().cf(), BASE).await.unwrap().unwrap();
+        reserved::send_link(&office, ORDER, &verdi().cf(), BASE)
+            .await
+            .unwrap()
+            .unwrap();
         let late = token_in(&last_sent(&office).await, "accesso");
         clock.set(at() + Duration::minutes(31));
         assert_eq!(
-            reserved::open_link(&office, ORDER, &late, ip(1)).await.unwrap().unwrap_err(),
+            reserved::open_link(&office, ORDER, &late, ip(1))
+                .await
+                .unwrap()
+                .unwrap_err(),
             LinkRefusal::NotValid
         );
         // The session opened before ended after 30 idle minutes.
@@ -156,7 +179,12 @@ async fn a_link_goes_by_pec_to_the_official_address_and_opens_once_within_30_min
             .unwrap()
             .len();
         let stranger = registry_support::cf("Neri", "Carla", day(1990, 5, 5), Sex::Female);
-        assert!(reserved::send_link(&office, ORDER, &stranger, BASE).await.unwrap().is_none());
+        assert!(
+            reserved::send_link(&office, ORDER, &stranger, BASE)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let after = store::pec::sent_by(&mut office.store().conn().await.unwrap(), ORDER_PEC)
             .await
             .unwrap()
@@ -187,7 +215,10 @@ async fn without_a_pec_the_link_goes_to_the_ordinary_email_through_the_smarthost
         let text = text_of(&office.store().blobs().get(&blob).await.unwrap());
         assert!(text.starts_with("To: anna.bianchi@example.org"), "{text}");
         let token = token_in(&text, "accesso");
-        let session = reserved::open_link(&office, ORDER, &token, ip(2)).await.unwrap().unwrap();
+        let session = reserved::open_link(&office, ORDER, &token, ip(2))
+            .await
+            .unwrap()
+            .unwrap();
         let user = reserved::session(&office, &session.token).await.unwrap().unwrap();
         assert_eq!(user.codice_fiscale, bianchi().cf());
     })
@@ -216,7 +247,9 @@ async fn a_member_sees_their_own_record_and_nothing_under_another_order() {
 async fn a_communicated_pec_is_checked_recorded_by_the_reserved_area_and_reaches_the_next_inipec_file() {
     common::on_both_clocked(at(), |office, clock| async move {
         order_with_roll(&office).await;
-        let first = inipec::export(&office, ORDER, None, &IniPecFormat::default()).await.unwrap();
+        let first = inipec::export(&office, ORDER, None, &IniPecFormat::default())
+            .await
+            .unwrap();
         assert!(first.rows > 0);
         clock.set(at() + Duration::days(1));
         let user = verdi_logged_in(&office).await;
@@ -245,12 +278,26 @@ async fn a_communicated_pec_is_checked_recorded_by_the_reserved_area_and_reaches
                 domain: "postacertificata.gov.it".into()
             }]
         );
-        assert_eq!(refused(say("mario.rossi@pec.it", false).await), [Problem::AnotherMembers]);
-        assert_eq!(refused(say("LUCA.VERDI@pec.it ", false).await), [Problem::AlreadyOfficial]);
-        assert!(matches!(refused(say("not an address", false).await)[..], [Problem::Malformed { .. }]));
+        assert_eq!(
+            refused(say("mario.rossi@pec.it", false).await),
+            [Problem::AnotherMembers]
+        );
+        assert_eq!(
+            refused(say("LUCA.VERDI@pec.it ", false).await),
+            [Problem::AlreadyOfficial]
+        );
+        assert!(matches!(
+            refused(say("not an address", false).await)[..],
+            [Problem::Malformed { .. }]
+        ));
         match say("luca.verdi@gmail.com", false).await {
             Communicated::Warned { problems, .. } => {
-                assert_eq!(problems, [Problem::NotAPecDomain { domain: "gmail.com".into() }])
+                assert_eq!(
+                    problems,
+                    [Problem::NotAPecDomain {
+                        domain: "gmail.com".into()
+                    }]
+                )
             }
             other => panic!("not warned: {other:?}"),
         }
@@ -265,13 +312,22 @@ async fn a_communicated_pec_is_checked_recorded_by_the_reserved_area_and_reaches
         let shown = members::show(&office, ORDER, &verdi().cf()).await.unwrap();
         let official = shown.pec.iter().find(|p| p.official).unwrap();
         assert_eq!(
-            (official.address.as_str(), official.channel.as_str(), official.communicated_on.as_str()),
+            (
+                official.address.as_str(),
+                official.channel.as_str(),
+                official.communicated_on.as_str()
+            ),
             ("luca.verdi@legalmail.it", "reserved-area", "2026-03-11")
         );
-        let next = inipec::export(&office, ORDER, None, &IniPecFormat::default()).await.unwrap();
+        let next = inipec::export(&office, ORDER, None, &IniPecFormat::default())
+            .await
+            .unwrap();
         let file = String::from_utf8_lossy(next.file.as_deref().expect("a file with the change")).into_owned();
         assert_eq!(next.rows, 1, "{file}");
-        assert!(file.contains("luca.verdi@legalmail.it") && file.contains(&verdi().cf()), "{file}");
+        assert!(
+            file.contains("luca.verdi@legalmail.it") && file.contains(&verdi().cf()),
+            "{file}"
+        );
     })
     .await;
 }
@@ -300,14 +356,22 @@ async fn a_mailbox_of_this_installation_is_recorded_only_once_its_holder_confirm
             .unwrap();
         assert!(matches!(asked, Communicated::ToConfirm { .. }), "{asked:?}");
         let text = last_sent(&office).await;
-        assert!(text.starts_with(&format!("To: {here}\n")), "the confirmation goes to the mailbox itself");
+        assert!(
+            text.starts_with(&format!("To: {here}\n")),
+            "the confirmation goes to the mailbox itself"
+        );
         let token = token_in(&text, "conferma");
         let record = reserved::record(&office, &user, ORDER).await.unwrap();
         assert_eq!(record.pending.len(), 1);
         assert_eq!(record.pending[0].address, here);
         let official = record.history().iter().find(|p| p.official).unwrap();
-        assert_eq!(official.address, "luca.verdi@pec.it", "not recorded before the confirmation");
-        let file = inipec::export(&office, ORDER, None, &IniPecFormat::default()).await.unwrap();
+        assert_eq!(
+            official.address, "luca.verdi@pec.it",
+            "not recorded before the confirmation"
+        );
+        let file = inipec::export(&office, ORDER, None, &IniPecFormat::default())
+            .await
+            .unwrap();
         let text = String::from_utf8_lossy(file.file.as_deref().unwrap()).into_owned();
         assert!(!text.contains(here), "INI-PEC does not get an unconfirmed address");
 
@@ -318,10 +382,16 @@ async fn a_mailbox_of_this_installation_is_recorded_only_once_its_holder_confirm
         assert_eq!(done.address, here);
         let record = reserved::record(&office, &user, ORDER).await.unwrap();
         let official = record.history().iter().find(|p| p.official).unwrap();
-        assert_eq!((official.address.as_str(), official.channel.as_str()), (here, "reserved-area"));
+        assert_eq!(
+            (official.address.as_str(), official.channel.as_str()),
+            (here, "reserved-area")
+        );
         assert!(record.pending.is_empty());
         assert_eq!(
-            reserved::confirm(&office, ORDER, &token, ip(4), &lists()).await.unwrap().unwrap_err(),
+            reserved::confirm(&office, ORDER, &token, ip(4), &lists())
+                .await
+                .unwrap()
+                .unwrap_err(),
             LinkRefusal::NotValid,
             "once"
         );
@@ -335,10 +405,18 @@ async fn link_requests_are_limited_per_member_and_wrong_links_per_client() {
         order_with_roll(&office).await;
         let cf = verdi().cf();
         for _ in 0..5 {
-            assert!(reserved::request_link(&office, ORDER, &cf, ip(5), BASE).await.unwrap().is_ok());
+            assert!(
+                reserved::request_link(&office, ORDER, &cf, ip(5), BASE)
+                    .await
+                    .unwrap()
+                    .is_ok()
+            );
         }
         let sixth = reserved::request_link(&office, ORDER, &cf, ip(6), BASE).await.unwrap();
-        assert!(sixth.unwrap_err().minutes > 0, "a sixth link in the hour for one member, from anywhere");
+        assert!(
+            sixth.unwrap_err().minutes > 0,
+            "a sixth link in the hour for one member, from anywhere"
+        );
         assert!(
             reserved::request_link(&office, ORDER, &rossi().cf(), ip(6), BASE)
                 .await
@@ -347,12 +425,24 @@ async fn link_requests_are_limited_per_member_and_wrong_links_per_client() {
             "another member is not held up"
         );
         let bad = reserved::request_link(&office, ORDER, "RSSMRA80A01H501", ip(6), BASE).await;
-        assert!(matches!(bad, Err(office::Error::Invalid { field: "codice_fiscale", .. })), "{bad:?}");
+        assert!(
+            matches!(
+                bad,
+                Err(office::Error::Invalid {
+                    field: "codice_fiscale",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
         let unknown = reserved::request_link(&office, "NESSUNO", &cf, ip(6), BASE).await;
         assert!(matches!(unknown, Err(office::Error::NotFound { field: "order", .. })));
 
         // Ten wrong links from one client: then not even a good one opens from there.
-        reserved::send_link(&office, ORDER, &rossi().cf(), BASE).await.unwrap().unwrap();
+        reserved::send_link(&office, ORDER, &rossi().cf(), BASE)
+            .await
+            .unwrap()
+            .unwrap();
         let good = token_in(&last_sent(&office).await, "accesso");
         for i in 0..10 {
             let wrong = format!("{:064x}", i);

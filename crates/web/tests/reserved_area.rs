@@ -146,7 +146,10 @@ impl Area {
         let mut b = self.browser(last);
         let before = self.sent().await.len();
         let asked = b
-            .post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", &verdi().cf())])
+            .post(
+                &format!("/area-riservata/{ORDER}/accesso"),
+                &[("codice_fiscale", &verdi().cf())],
+            )
             .await;
         assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
         let token = self.next_token(before, "accesso").await;
@@ -162,24 +165,36 @@ async fn a_member_enters_by_a_one_time_link_and_sees_only_their_own_record() {
     let mut b = area.browser(1);
     let form = b.get(&format!("/area-riservata/{ORDER}")).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains(&format!(r#"action="/area-riservata/{ORDER}/accesso""#)));
+    assert!(
+        form.body
+            .contains(&format!(r#"action="/area-riservata/{ORDER}/accesso""#))
+    );
     assert!(form.body.contains("Ordine dei Medici Chirurghi"));
     assert_eq!(b.get("/area-riservata/NESSUNO").await.status, StatusCode::NOT_FOUND);
 
     // The same answer for a member and for a code not on the roll.
     let before = area.sent().await.len();
     let member = b
-        .post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", &verdi().cf())])
+        .post(
+            &format!("/area-riservata/{ORDER}/accesso"),
+            &[("codice_fiscale", &verdi().cf())],
+        )
         .await;
     let stranger_cf = registry_support::cf("Gialli", "Ugo", day(1970, 2, 2), Sex::Male);
     let stranger = b
-        .post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", &stranger_cf)])
+        .post(
+            &format!("/area-riservata/{ORDER}/accesso"),
+            &[("codice_fiscale", &stranger_cf)],
+        )
         .await;
     assert_eq!((member.status, stranger.status), (StatusCode::OK, StatusCode::OK));
     assert_eq!(member.body, stranger.body, "nothing tells who is on the roll");
     assert!(member.body.contains("id=\"link-sent\""));
     let bad = b
-        .post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", "VRDLCU")])
+        .post(
+            &format!("/area-riservata/{ORDER}/accesso"),
+            &[("codice_fiscale", "VRDLCU")],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Codice fiscale:"), "{}", bad.body);
@@ -192,7 +207,10 @@ async fn a_member_enters_by_a_one_time_link_and_sees_only_their_own_record() {
         assert_eq!(shown.status, StatusCode::OK);
         assert!(shown.body.contains(&format!(r#"action="{link}""#)));
     }
-    assert_eq!(b.get(&format!("/area-riservata/{ORDER}/scheda")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get(&format!("/area-riservata/{ORDER}/scheda")).await.status,
+        StatusCode::SEE_OTHER
+    );
     let entered = b.post(&link, &[]).await;
     assert_eq!(entered.status, StatusCode::SEE_OTHER);
     assert_eq!(entered.location(), format!("/area-riservata/{ORDER}/scheda"));
@@ -212,7 +230,10 @@ async fn a_member_enters_by_a_one_time_link_and_sees_only_their_own_record() {
     }
     assert!(!record.body.contains(&rossi().cf()) && !record.body.contains("mario.rossi"));
     // Another Order's address, with Verdi's session: not found.
-    assert_eq!(b.get(&format!("/area-riservata/{OTHER}/scheda")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&format!("/area-riservata/{OTHER}/scheda")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let other = b
         .post(
             &format!("/area-riservata/{OTHER}/pec"),
@@ -231,7 +252,10 @@ async fn a_member_enters_by_a_one_time_link_and_sees_only_their_own_record() {
         .post(&format!("/area-riservata/{ORDER}/esci"), &[("csrf", &record.csrf())])
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(b.get(&format!("/area-riservata/{ORDER}/scheda")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get(&format!("/area-riservata/{ORDER}/scheda")).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -239,8 +263,11 @@ async fn an_expired_link_does_not_open() {
     let area = Area::new().await;
     let mut b = area.browser(2);
     let before = area.sent().await.len();
-    b.post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", &rossi().cf())])
-        .await;
+    b.post(
+        &format!("/area-riservata/{ORDER}/accesso"),
+        &[("codice_fiscale", &rossi().cf())],
+    )
+    .await;
     let token = area.next_token(before, "accesso").await;
     area.clock.set(registry_support::at() + Duration::minutes(31));
     let late = b.post(&format!("/area-riservata/{ORDER}/accesso/{token}"), &[]).await;
@@ -260,23 +287,39 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(evil.status, StatusCode::FORBIDDEN);
     let without = b.post(&pec, &[("address", "luca.nuovo@pec.it"), ("csrf", "")]).await;
     assert_eq!(without.status, StatusCode::FORBIDDEN);
-    let wrong = b.post(&pec, &[("address", "luca.nuovo@pec.it"), ("csrf", "0123456789abcdef0123456789abcdef")]).await;
+    let wrong = b
+        .post(
+            &pec,
+            &[
+                ("address", "luca.nuovo@pec.it"),
+                ("csrf", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     // A link's POST from another site neither opens nor spends it.
     let before = area.sent().await.len();
     let mut c = area.browser(3);
-    c.post(&format!("/area-riservata/{ORDER}/accesso"), &[("codice_fiscale", &verdi().cf())])
-        .await;
+    c.post(
+        &format!("/area-riservata/{ORDER}/accesso"),
+        &[("codice_fiscale", &verdi().cf())],
+    )
+    .await;
     let token = area.next_token(before, "accesso").await;
     let link = format!("/area-riservata/{ORDER}/accesso/{token}");
-    assert_eq!(c.post_from(&link, &[], Some("https://evil.example")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.post_from(&link, &[], Some("https://evil.example")).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(c.post(&link, &[]).await.status, StatusCode::SEE_OTHER);
     let shown = members_official(&area.office).await;
     assert_eq!(shown, "luca.verdi@pec.it", "nothing was recorded by the refused posts");
 }
 
 async fn members_official(office: &Office) -> String {
-    let shown = office::registry::members::show(office, ORDER, &verdi().cf()).await.unwrap();
+    let shown = office::registry::members::show(office, ORDER, &verdi().cf())
+        .await
+        .unwrap();
     shown.pec.into_iter().find(|p| p.official).unwrap().address
 }
 
@@ -303,8 +346,14 @@ async fn brute_force_on_the_member_login_is_limited() {
             .await;
         assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     }
-    let locked = other.post(&format!("/area-riservata/{ORDER}/accesso/{good}"), &[]).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right link, from a client that guessed");
+    let locked = other
+        .post(&format!("/area-riservata/{ORDER}/accesso/{good}"), &[])
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right link, from a client that guessed"
+    );
     // Let the links asked for be sent before the store closes.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 }
@@ -316,18 +365,32 @@ async fn an_address_is_refused_warned_or_recorded_in_words_and_a_mailbox_here_is
     let csrf = b.get(&format!("/area-riservata/{ORDER}/scheda")).await.csrf();
     let pec = format!("/area-riservata/{ORDER}/pec");
 
-    let cec = b.post(&pec, &[("csrf", &csrf), ("address", "luca@postacertificata.gov.it")]).await;
+    let cec = b
+        .post(&pec, &[("csrf", &csrf), ("address", "luca@postacertificata.gov.it")])
+        .await;
     assert_eq!(cec.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(cec.body.contains("è una CEC-PAC"), "{}", cec.body);
-    let taken = b.post(&pec, &[("csrf", &csrf), ("address", "mario.rossi@pec.it")]).await;
+    let taken = b
+        .post(&pec, &[("csrf", &csrf), ("address", "mario.rossi@pec.it")])
+        .await;
     assert!(taken.body.contains("già stato comunicato da un altro iscritto"));
     assert!(!taken.body.contains(&rossi().cf()), "whose it is is not said");
 
     let warned = b.post(&pec, &[("csrf", &csrf), ("address", "luca@gmail.com")]).await;
     assert_eq!(warned.status, StatusCode::OK);
-    assert!(warned.body.contains("gmail.com non risulta il dominio di un gestore PEC"), "{}", warned.body);
+    assert!(
+        warned
+            .body
+            .contains("gmail.com non risulta il dominio di un gestore PEC"),
+        "{}",
+        warned.body
+    );
     assert!(warned.body.contains(r#"name="anyway""#));
-    assert_eq!(members_official(&area.office).await, "luca.verdi@pec.it", "a warning records nothing");
+    assert_eq!(
+        members_official(&area.office).await,
+        "luca.verdi@pec.it",
+        "a warning records nothing"
+    );
 
     // In English, the warned address kept.
     b.cookies.push(("certa-lang".into(), "en".into()));
@@ -335,7 +398,12 @@ async fn an_address_is_refused_warned_or_recorded_in_words_and_a_mailbox_here_is
         .post(&pec, &[("csrf", &csrf), ("address", "luca@gmail.com"), ("anyway", "1")])
         .await;
     assert_eq!(kept.status, StatusCode::OK);
-    assert!(kept.body.contains("is now your official PEC, communicated on 10/03/2026"), "{}", kept.body);
+    assert!(
+        kept.body
+            .contains("is now your official PEC, communicated on 10/03/2026"),
+        "{}",
+        kept.body
+    );
     assert_eq!(members_official(&area.office).await, "luca@gmail.com");
 
     // A mailbox of this provider: a PEC to it with a link, recorded once confirmed.
@@ -356,7 +424,13 @@ async fn an_address_is_refused_warned_or_recorded_in_words_and_a_mailbox_here_is
     // Confirmed from the mailbox, in any browser.
     let mut webmail = area.browser(7);
     let confirm = format!("/area-riservata/{ORDER}/conferma/{token}");
-    assert!(webmail.get(&confirm).await.body.contains(&format!(r#"action="{confirm}""#)));
+    assert!(
+        webmail
+            .get(&confirm)
+            .await
+            .body
+            .contains(&format!(r#"action="{confirm}""#))
+    );
     let done = webmail.post(&confirm, &[]).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(done.body.contains("è ora la sua PEC ufficiale"));

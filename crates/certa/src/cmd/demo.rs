@@ -17,6 +17,9 @@ use super::OnCommandLine;
 use crate::provider::config::{Access, Listen, ProviderConfig, WebSettings};
 use crate::provider::setup::{IndexEntry, create, write_index};
 use crate::provider::{Bound, Listeners, Provider, interrupted};
+pub use order::DemoOrder;
+
+mod order;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -67,6 +70,9 @@ pub struct DemoInfo {
     pub ca_certificate: String,
     pub index: String,
     pub providers: Vec<DemoProvider>,
+    /// An Order kept on the first provider, with its roll and reserved area.
+    #[serde(default)]
+    pub order: Option<DemoOrder>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -174,6 +180,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         ca_certificate: ca.display().to_string(),
         index: dir.join("index.toml").display().to_string(),
         providers: Vec::new(),
+        order: None,
     };
     for (spec, (listeners, _)) in PROVIDERS.iter().zip(prepared) {
         let data = dir.join(spec.dir);
@@ -183,6 +190,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         info.providers.push(describe(spec, &data, bound, mailboxes));
         running.push((provider, joined));
     }
+    info.order = Some(order::ensure(&running[0].0, &info.providers[0], previous.as_ref()).await?);
     std::fs::write(&info_path, serde_json::to_string_pretty(&info)?)
         .with_context(|| format!("cannot write {}", info_path.display()))?;
     print_instructions(&info, &info_path);
@@ -329,6 +337,9 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
             println!("  mailbox          {}   password {}", m.address, m.password);
         }
         println!();
+    }
+    if let Some(o) = &info.order {
+        order::print(o);
     }
     println!(
         "Trust this CA in your mail client (TLS) and to verify signatures: {}",

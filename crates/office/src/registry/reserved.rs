@@ -38,8 +38,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use engine::guard::{GuardConfig, LoginGuard};
 use engine::work::{Work, enqueue};
-use registry::pec_checks::{self, PecWarning};
 use registry::Member;
+use registry::pec_checks::{self, PecWarning};
 use serde::Serialize;
 use store::registry::{StoredOrder, StoredPec, StoredStep};
 use store::reserved::{self as tokens, NewToken, Purpose};
@@ -314,7 +314,10 @@ async fn use_token(
 /// A link that did not open: counted against the client.
 fn refusal(office: &Office, ip: IpAddr) -> LinkRefusal {
     tracing::warn!(target: "security", %ip, "a reserved-area link that does not open");
-    office.reserved_limits().wrong.failed(&format!("reserved-link:{ip}"), ip);
+    office
+        .reserved_limits()
+        .wrong
+        .failed(&format!("reserved-link:{ip}"), ip);
     LinkRefusal::NotValid
 }
 
@@ -381,8 +384,7 @@ pub async fn log_out(office: &Office, token: &str) -> Result<()> {
 pub async fn purge(office: &Office) -> Result<u64> {
     let now = office.now_ms();
     let mut c = office.store().conn().await?;
-    let sessions =
-        tokens::purge_sessions(&mut c, now - millis(SESSION_IDLE), now - millis(SESSION_LIFETIME)).await?;
+    let sessions = tokens::purge_sessions(&mut c, now - millis(SESSION_IDLE), now - millis(SESSION_LIFETIME)).await?;
     // Kept a day past their expiry: a late click is told "not valid", not a 500.
     Ok(sessions + tokens::purge_tokens(&mut c, now - 24 * 3600 * 1000).await?)
 }
@@ -560,14 +562,12 @@ fn problems(found: &[PecWarning], flag: Option<&str>) -> (Vec<Problem>, Vec<Prob
     for w in found {
         match w {
             PecWarning::Malformed { reason } => refusals.push(Problem::Malformed { reason: reason.clone() }),
-            PecWarning::InstitutionalDomain { domain } => refusals.push(Problem::Institutional {
-                domain: domain.clone(),
-            }),
+            PecWarning::InstitutionalDomain { domain } => {
+                refusals.push(Problem::Institutional { domain: domain.clone() })
+            }
             PecWarning::CecPac { domain } => refusals.push(Problem::CecPac { domain: domain.clone() }),
             PecWarning::SharedWith { .. } => refusals.push(Problem::AnotherMembers),
-            PecWarning::NotAPecDomain { domain } => warnings.push(Problem::NotAPecDomain {
-                domain: domain.clone(),
-            }),
+            PecWarning::NotAPecDomain { domain } => warnings.push(Problem::NotAPecDomain { domain: domain.clone() }),
             PecWarning::OfficeMailbox { name } => warnings.push(Problem::OfficeMailbox { name: name.clone() }),
         }
     }

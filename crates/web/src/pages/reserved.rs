@@ -31,7 +31,11 @@ use crate::ui::{Ui, error_page, office_error, page};
 pub const MEMBER_COOKIE: &str = "__Host-certa-member";
 
 pub const TEXTS: Texts = &[
-    ("reserved.title", "Area riservata degli iscritti", "Members' reserved area"),
+    (
+        "reserved.title",
+        "Area riservata degli iscritti",
+        "Members' reserved area",
+    ),
     (
         "reserved.intro",
         "Per entrare, scrivere il proprio codice fiscale: l'Ordine invia un link di accesso all'indirizzo PEC che ha di lei (o, in mancanza, all'e-mail dell'albo). Il link vale una sola volta, per 30 minuti.",
@@ -52,7 +56,11 @@ pub const TEXTS: Texts = &[
         "Too many requests: try again later.",
     ),
     ("reserved.minutes", "minuti", "minutes"),
-    ("reserved.enter_title", "Accesso all'area riservata", "Entering the reserved area"),
+    (
+        "reserved.enter_title",
+        "Accesso all'area riservata",
+        "Entering the reserved area",
+    ),
     (
         "reserved.enter_intro",
         "Premere il pulsante per entrare nell'area riservata. Il link vale una sola volta.",
@@ -78,23 +86,51 @@ pub const TEXTS: Texts = &[
     ("reserved.status.suspended", "sospeso", "suspended"),
     ("reserved.status.struck-off", "radiato", "struck off"),
     ("reserved.status.cancelled", "cancellato", "cancelled"),
-    ("reserved.duty", "Obbligo di PEC (DL 185/2008)", "The PEC duty (DL 185/2008)"),
-    ("reserved.duty.not-bound", "non si applica: non è iscritto", "does not apply: not enrolled"),
-    ("reserved.duty.compliant", "in regola: PEC valida comunicata", "met: a valid PEC communicated"),
+    (
+        "reserved.duty",
+        "Obbligo di PEC (DL 185/2008)",
+        "The PEC duty (DL 185/2008)",
+    ),
+    (
+        "reserved.duty.not-bound",
+        "non si applica: non è iscritto",
+        "does not apply: not enrolled",
+    ),
+    (
+        "reserved.duty.compliant",
+        "in regola: PEC valida comunicata",
+        "met: a valid PEC communicated",
+    ),
     (
         "reserved.duty.diffida-due",
         "manca una PEC valida: comunicarla qui sotto",
         "no valid PEC: communicate one below",
     ),
-    ("reserved.duty.warned", "diffidato: comunicare una PEC entro il", "warned: communicate a PEC by"),
+    (
+        "reserved.duty.warned",
+        "diffidato: comunicare una PEC entro il",
+        "warned: communicate a PEC by",
+    ),
     (
         "reserved.duty.to-suspend",
         "termine della diffida scaduto il",
         "the warning's term ended on",
     ),
-    ("reserved.duty.suspended", "sospeso per mancanza di PEC dal", "suspended for want of a PEC since"),
-    ("reserved.duty.restored", "in regola dopo la diffida del", "met after the warning of"),
-    ("reserved.official", "PEC ufficiale (domicilio digitale)", "Official PEC (domicilio digitale)"),
+    (
+        "reserved.duty.suspended",
+        "sospeso per mancanza di PEC dal",
+        "suspended for want of a PEC since",
+    ),
+    (
+        "reserved.duty.restored",
+        "in regola dopo la diffida del",
+        "met after the warning of",
+    ),
+    (
+        "reserved.official",
+        "PEC ufficiale (domicilio digitale)",
+        "Official PEC (domicilio digitale)",
+    ),
     ("reserved.none", "nessuna", "none"),
     ("reserved.not_valid", "non valida", "not valid"),
     ("reserved.history", "Indirizzi comunicati", "Addresses communicated"),
@@ -115,14 +151,26 @@ pub const TEXTS: Texts = &[
     ("reserved.step.warned", "diffida inviata", "warning sent"),
     ("reserved.step.letter", "diffida per lettera", "warning by letter"),
     ("reserved.step.deadline", "termine della diffida", "the warning's term"),
-    ("reserved.step.suspension-listed", "proposto per la sospensione", "listed for suspension"),
+    (
+        "reserved.step.suspension-listed",
+        "proposto per la sospensione",
+        "listed for suspension",
+    ),
     ("reserved.step.suspended", "sospeso", "suspended"),
     ("reserved.step.restored", "regolarizzato", "restored"),
     ("reserved.step.received", "diffida consegnata", "warning delivered"),
-    ("reserved.step.undelivered", "diffida non consegnata", "warning not delivered"),
+    (
+        "reserved.step.undelivered",
+        "diffida non consegnata",
+        "warning not delivered",
+    ),
     ("reserved.pending", "In attesa di conferma", "Awaiting confirmation"),
     ("reserved.pending_until", "confermare entro il", "confirm by"),
-    ("reserved.communicate", "Comunicare un indirizzo PEC", "Communicate a PEC address"),
+    (
+        "reserved.communicate",
+        "Comunicare un indirizzo PEC",
+        "Communicate a PEC address",
+    ),
     (
         "reserved.communicate_hint",
         "L'indirizzo diventa la sua PEC ufficiale con la data di oggi, canale «area riservata», e va a INI-PEC con il prossimo invio dell'Ordine. Deve essere una PEC personale di un gestore: non quella istituzionale del datore di lavoro, non una CEC-PAC.",
@@ -162,7 +210,11 @@ pub const TEXTS: Texts = &[
         "Fino alla conferma l'indirizzo non è registrato e non va a INI-PEC.",
         "Until it is confirmed the address is not recorded and does not go to INI-PEC.",
     ),
-    ("reserved.confirm_title", "Conferma dell'indirizzo PEC", "Confirming the PEC address"),
+    (
+        "reserved.confirm_title",
+        "Conferma dell'indirizzo PEC",
+        "Confirming the PEC address",
+    ),
     (
         "reserved.confirm_intro",
         "Premere il pulsante per confermare che questa casella è sua: l'indirizzo diventa la sua PEC ufficiale presso l'Ordine.",
@@ -225,10 +277,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/area-riservata/{order}", get(login_page))
         .route("/area-riservata/{order}/accesso", post(ask_link))
-        .route("/area-riservata/{order}/accesso/{token}", get(link_page).post(open_link))
+        .route(
+            "/area-riservata/{order}/accesso/{token}",
+            get(link_page).post(open_link),
+        )
         .route("/area-riservata/{order}/scheda", get(record))
         .route("/area-riservata/{order}/pec", post(communicate))
-        .route("/area-riservata/{order}/conferma/{token}", get(confirm_page).post(confirm))
+        .route(
+            "/area-riservata/{order}/conferma/{token}",
+            get(confirm_page).post(confirm),
+        )
         .route("/area-riservata/{order}/esci", post(log_out))
 }
 
@@ -292,7 +350,12 @@ async fn ask_link(
     match reserved::request_link(&state.office, &o.code, &form.codice_fiscale, peer.ip(), base).await {
         Ok(Ok(())) => shown(None, StatusCode::OK, true, &o.code, &o.name),
         Ok(Err(t)) => shown(
-            Some(format!("{} ({} {})", ui.t("reserved.throttled"), t.minutes, ui.t("reserved.minutes"))),
+            Some(format!(
+                "{} ({} {})",
+                ui.t("reserved.throttled"),
+                t.minutes,
+                ui.t("reserved.minutes")
+            )),
             StatusCode::TOO_MANY_REQUESTS,
             false,
             &o.code,
@@ -355,7 +418,12 @@ fn link_refused(ui: &Ui, order: &str, refusal: LinkRefusal) -> Response {
         LinkRefusal::Throttled(t) => error_page(
             ui,
             StatusCode::TOO_MANY_REQUESTS,
-            &format!("{} ({} {})", ui.t("reserved.throttled"), t.minutes, ui.t("reserved.minutes")),
+            &format!(
+                "{} ({} {})",
+                ui.t("reserved.throttled"),
+                t.minutes,
+                ui.t("reserved.minutes")
+            ),
         ),
     }
 }
@@ -477,12 +545,7 @@ fn day(d: &chrono::NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-async fn record(
-    State(state): State<AppState>,
-    ui: Ui,
-    headers: HeaderMap,
-    Path(order): Path<String>,
-) -> Response {
+async fn record(State(state): State<AppState>, ui: Ui, headers: HeaderMap, Path(order): Path<String>) -> Response {
     let user = match member(&state, &ui, &headers, &order).await {
         Ok(u) => u,
         Err(r) => return r,
