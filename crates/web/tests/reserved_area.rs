@@ -107,12 +107,11 @@ impl Area {
         Browser::on(router)
     }
 
-    fn sent(&self) -> impl Future<Output = Vec<String>> + '_ {
-        async move {
-            store::pec::sent_by(&mut self.office.store().conn().await.unwrap(), ORDER_PEC)
-                .await
-                .unwrap()
-        }
+    /// The identificativi of what the Order's mailbox sent.
+    async fn sent(&self) -> Vec<String> {
+        store::pec::sent_by(&mut self.office.store().conn().await.unwrap(), ORDER_PEC)
+            .await
+            .unwrap()
     }
 
     /// The token after `/{what}/` in the message the Order sends next (the
