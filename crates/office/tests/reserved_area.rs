@@ -17,7 +17,7 @@ use office::mailboxes::{self, NewMailbox};
 use office::registry::inipec;
 use office::registry::members;
 use office::registry::pec_checker::CheckLists;
-use office::registry::reserved::{self, Communicated, LinkRefusal, MemberUser, Problem};
+use office::registry::reserved::{self, Asked, Communicated, LinkRefusal, MemberUser, Problem};
 use registry::Sex;
 use registry::inipec::IniPecFormat;
 use registry_support::{HEADER, ORDER, Row, add_order, at, day, import};
@@ -225,6 +225,19 @@ async fn without_a_pec_the_link_goes_to_the_ordinary_email_through_the_smarthost
     .await;
 }
 
+/// Another Order on the installation (no members needed).
+async fn another_order(office: &Office) {
+    let other = office::registry::orders::NewOrder {
+        code: "OAPPC-RM",
+        name: "Ordine degli Architetti di Roma",
+        tax_id: "80053230589",
+        codice_ente: "80053230589",
+        pec: "oappc@pec.office.test",
+        delegate: None,
+    };
+    office::registry::orders::add(office, &other).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_member_sees_their_own_record_and_nothing_under_another_order() {
     common::on_both(at(), |office| async move {
@@ -239,6 +252,21 @@ async fn a_member_sees_their_own_record_and_nothing_under_another_order() {
         assert!(matches!(other, office::Error::NotFound { .. }), "{other}");
         let link = reserved::open_link(&office, "OAPPC-RM", "ab", ip(3)).await.unwrap();
         assert_eq!(link.unwrap_err(), LinkRefusal::NotValid);
+        // Verdi's link under another Order's address: refused, and not spent.
+        another_order(&office).await;
+        reserved::send_link(&office, ORDER, &verdi().cf(), BASE)
+            .await
+            .unwrap()
+            .unwrap();
+        let token = token_in(&last_sent(&office).await, "accesso");
+        let elsewhere = reserved::open_link(&office, "OAPPC-RM", &token, ip(3)).await.unwrap();
+        assert_eq!(elsewhere.unwrap_err(), LinkRefusal::NotValid);
+        assert!(
+            reserved::open_link(&office, ORDER, &token, ip(3))
+                .await
+                .unwrap()
+                .is_ok()
+        );
     })
     .await;
 }
@@ -404,37 +432,30 @@ async fn link_requests_are_limited_per_member_and_wrong_links_per_client() {
     common::on_both(at(), |office| async move {
         order_with_roll(&office).await;
         let cf = verdi().cf();
-        for _ in 0..5 {
-            assert!(
-                reserved::request_link(&office, ORDER, &cf, ip(5), BASE)
+        let ask = |cf: String, from: u8| {
+            let office = office.clone();
+            async move {
+                reserved::request_link(&office, ORDER, &cf, ip(from), BASE)
                     .await
                     .unwrap()
-                    .is_ok()
-            );
+                    .outcome
+            }
+        };
+        for _ in 0..5 {
+            assert_eq!(ask(cf.clone(), 5).await, Asked::Taken);
         }
-        let sixth = reserved::request_link(&office, ORDER, &cf, ip(6), BASE).await.unwrap();
+        let sixth = ask(cf.clone(), 6).await;
         assert!(
-            sixth.unwrap_err().minutes > 0,
-            "a sixth link in the hour for one member, from anywhere"
+            matches!(sixth, Asked::Throttled(t) if t.minutes > 0),
+            "a sixth link in the hour for one member, from anywhere: {sixth:?}"
         );
-        assert!(
-            reserved::request_link(&office, ORDER, &rossi().cf(), ip(6), BASE)
-                .await
-                .unwrap()
-                .is_ok(),
+        assert_eq!(
+            ask(rossi().cf(), 6).await,
+            Asked::Taken,
             "another member is not held up"
         );
-        let bad = reserved::request_link(&office, ORDER, "RSSMRA80A01H501", ip(6), BASE).await;
-        assert!(
-            matches!(
-                bad,
-                Err(office::Error::Invalid {
-                    field: "codice_fiscale",
-                    ..
-                })
-            ),
-            "{bad:?}"
-        );
+        let bad = ask("RSSMRA80A01H501".into(), 6).await;
+        assert!(matches!(bad, Asked::BadCodiceFiscale { .. }), "{bad:?}");
         let unknown = reserved::request_link(&office, "NESSUNO", &cf, ip(6), BASE).await;
         assert!(matches!(unknown, Err(office::Error::NotFound { field: "order", .. })));
 

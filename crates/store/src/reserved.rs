@@ -50,18 +50,27 @@ pub async fn add_token(c: &mut Conn, token: &NewToken<'_>, now: i64) -> Result<(
     Ok(())
 }
 
-/// Uses the token of `hash` for `purpose` if it is unused and not expired at
-/// `now`: its member and address. One conditional update, so that two requests
-/// racing with one token cannot both use it.
-pub async fn use_token(c: &mut Conn, hash: &str, purpose: Purpose, now: i64) -> Result<Option<(i64, Option<String>)>> {
+/// Uses the token of `hash` for `purpose`, issued to a member of `order_code`,
+/// if it is unused and not expired at `now`: its member and address. One
+/// conditional update, so that two requests racing with one token cannot both
+/// use it; a token presented under another Order is not spent.
+pub async fn use_token(
+    c: &mut Conn,
+    hash: &str,
+    purpose: Purpose,
+    order_code: &str,
+    now: i64,
+) -> Result<Option<(i64, Option<String>)>> {
     let row: Option<(i64, Option<String>)> = sqlx::query_as(
         "UPDATE registry_member_tokens SET used_at = $1
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+           AND member_id IN (SELECT id FROM registry_members WHERE order_code = $4)
          RETURNING member_id, address",
     )
     .bind(now)
     .bind(hash)
     .bind(purpose.as_str())
+    .bind(order_code)
     .fetch_optional(c)
     .await?;
     Ok(row)

@@ -112,6 +112,42 @@ pub enum LinkRefusal {
     Throttled(Throttled),
 }
 
+/// An Order whose reserved area a page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaOrder {
+    /// The code as stored.
+    pub code: String,
+    pub name: String,
+}
+
+/// The Order `order` (any case), for its reserved area's login page.
+pub async fn area(office: &Office, order: &str) -> Result<AreaOrder> {
+    let o = stored::order(&mut *office.store().conn().await?, order).await?;
+    Ok(AreaOrder {
+        code: o.code,
+        name: o.name,
+    })
+}
+
+/// What asking for a link came to.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkAsked {
+    pub order: AreaOrder,
+    pub outcome: Asked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "asked", rename_all = "kebab-case")]
+pub enum Asked {
+    /// Taken: a link goes to the member if the code is on the roll (not told).
+    Taken,
+    /// Not a codice fiscale: why.
+    BadCodiceFiscale {
+        reason: String,
+    },
+    Throttled(Throttled),
+}
+
 /// Asks for a link to the reserved area of `order` for `codice_fiscale`, from
 /// `ip`. `base_url` is where the web pages are reached (ending in `/`). The
 /// Order must exist and the code must be well formed; whether it is on the roll
@@ -123,32 +159,38 @@ pub async fn request_link(
     codice_fiscale: &str,
     ip: IpAddr,
     base_url: &str,
-) -> Result<Result<(), Throttled>> {
-    let order = stored::order(&mut *office.store().conn().await?, order).await?;
-    let cf = registry::TaxId::parse(codice_fiscale).map_err(|e| Error::invalid("codice_fiscale", e.to_string()))?;
+) -> Result<LinkAsked> {
+    let order = area(office, order).await?;
+    let asked = |outcome| LinkAsked {
+        order: order.clone(),
+        outcome,
+    };
+    let cf = match registry::TaxId::parse(codice_fiscale) {
+        Ok(cf) => cf,
+        Err(e) => return Ok(asked(Asked::BadCodiceFiscale { reason: e.to_string() })),
+    };
     let account = format!("reserved:{}:{}", order.code, cf.as_str());
     let limits = office.reserved_limits();
     if let Some(after) = limits.requests.locked(&account, ip) {
         tracing::warn!(target: "security", order = %order.code, %ip, "reserved-area link refused: too many requests");
-        return Ok(Err(throttled(after)));
+        return Ok(asked(Asked::Throttled(throttled(after))));
     }
     limits.requests.failed(&account, ip);
-    let office = office.clone();
-    let base_url = base_url.to_owned();
+    let (task_office, base_url, code) = (office.clone(), base_url.to_owned(), order.code.clone());
     let cf = cf.as_str().to_owned();
     // After the answer: how long a lookup and a PEC take would tell who is on the roll.
     tokio::spawn(async move {
-        match send_link(&office, &order.code, &cf, &base_url).await {
+        match send_link(&task_office, &code, &cf, &base_url).await {
             Ok(Some(sent)) => {
                 tracing::info!(order = %sent.order, to = %sent.to, by = sent.by, "reserved-area link sent");
             }
             Ok(None) => {
-                tracing::info!(order = %order.code, "reserved-area link asked for a code not on the roll, or without an address");
+                tracing::info!(order = %code, "reserved-area link asked for a code not on the roll, or without an address");
             }
-            Err(e) => tracing::error!(order = %order.code, "cannot send a reserved-area link: {e}"),
+            Err(e) => tracing::error!(order = %code, "cannot send a reserved-area link: {e}"),
         }
     });
-    Ok(Ok(()))
+    Ok(asked(Asked::Taken))
 }
 
 /// A link sent.
@@ -297,18 +339,16 @@ async fn use_token(
     if let Some(after) = limits.wrong.locked(&account, ip) {
         return Ok(Some(Err(throttled(after))));
     }
-    let mut c = office.store().conn().await?;
     // A token is hex: anything else is not one (and never reaches the database).
     if token.is_empty() || token.len() > 128 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some((member_id, address)) = tokens::use_token(&mut c, &hash(token), purpose, office.now_ms()).await? else {
+    let mut c = office.store().conn().await?;
+    let Some(order) = store::registry::order(&mut c, order).await? else {
         return Ok(None);
     };
-    match tokens::member_key(&mut c, member_id).await? {
-        Some((code, _)) if code.eq_ignore_ascii_case(order) => Ok(Some(Ok((member_id, address)))),
-        _ => Ok(None),
-    }
+    let used = tokens::use_token(&mut c, &hash(token), purpose, &order.code, office.now_ms()).await?;
+    Ok(used.map(Ok))
 }
 
 /// A link that did not open: counted against the client.

@@ -18,9 +18,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use askama::Template;
-use office::registry::orders;
 use office::registry::pec_checker::CheckLists;
-use office::registry::reserved::{self, Communicated, LinkRefusal, MemberRecord, MemberUser, Problem};
+use office::registry::reserved::{self, Asked, Communicated, LinkRefusal, MemberRecord, MemberUser, Problem};
 
 use crate::AppState;
 use crate::auth::{cookie, percent, set_cookie};
@@ -302,7 +301,7 @@ struct LoginPage<'a> {
 }
 
 async fn login_page(State(state): State<AppState>, ui: Ui, Path(order): Path<String>) -> Response {
-    match orders::show(&state.office, &order).await {
+    match reserved::area(&state.office, &order).await {
         Ok(o) => page(&LoginPage {
             ui: &ui,
             code: &o.code,
@@ -331,25 +330,13 @@ async fn ask_link(
         tracing::error!("the reserved area cannot send links: [web] url is not configured");
         return error_page(&ui, StatusCode::SERVICE_UNAVAILABLE, ui.t("reserved.not_configured"));
     };
-    let shown = |problem: Option<String>, status: StatusCode, sent: bool, code: &str, name: &str| {
-        let mut r = page(&LoginPage {
-            ui: &ui,
-            code,
-            name,
-            cf: if sent { "" } else { form.codice_fiscale.trim() },
-            problem,
-            sent,
-        });
-        *r.status_mut() = status;
-        r
-    };
-    let o = match orders::show(&state.office, &order).await {
-        Ok(o) => o,
+    let asked = match reserved::request_link(&state.office, &order, &form.codice_fiscale, peer.ip(), base).await {
+        Ok(a) => a,
         Err(e) => return office_error(&ui, e),
     };
-    match reserved::request_link(&state.office, &o.code, &form.codice_fiscale, peer.ip(), base).await {
-        Ok(Ok(())) => shown(None, StatusCode::OK, true, &o.code, &o.name),
-        Ok(Err(t)) => shown(
+    let (problem, status) = match &asked.outcome {
+        Asked::Taken => (None, StatusCode::OK),
+        Asked::Throttled(t) => (
             Some(format!(
                 "{} ({} {})",
                 ui.t("reserved.throttled"),
@@ -357,19 +344,23 @@ async fn ask_link(
                 ui.t("reserved.minutes")
             )),
             StatusCode::TOO_MANY_REQUESTS,
-            false,
-            &o.code,
-            &o.name,
         ),
-        Err(office::Error::Invalid { reason, .. }) => shown(
+        Asked::BadCodiceFiscale { reason } => (
             Some(format!("{}: {reason}", ui.t("reserved.cf"))),
             StatusCode::UNPROCESSABLE_ENTITY,
-            false,
-            &o.code,
-            &o.name,
         ),
-        Err(e) => office_error(&ui, e),
-    }
+    };
+    let sent = asked.outcome == Asked::Taken;
+    let mut r = page(&LoginPage {
+        ui: &ui,
+        code: &asked.order.code,
+        name: &asked.order.name,
+        cf: if sent { "" } else { form.codice_fiscale.trim() },
+        problem,
+        sent,
+    });
+    *r.status_mut() = status;
+    r
 }
 
 /// A link's page: a button that uses it.
