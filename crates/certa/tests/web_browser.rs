@@ -119,10 +119,8 @@ fn a_member_communicates_a_pec_in_the_orders_reserved_area_and_the_next_inipec_f
         .lines()
         .find(|l| l.contains(cf))
         .unwrap_or_else(|| panic!("Luca Verdi in the INI-PEC file:\n{file}"));
-    assert!(
-        line.contains("luca.verdi.studio@sud.pec.test"),
-        "the address he communicated: {line}"
-    );
+    let new = luca["new_mailbox"]["address"].as_str().unwrap();
+    assert!(line.contains(new), "the address he communicated and confirmed: {line}");
     assert!(
         !file.contains("luca.verdi@sud.pec.test"),
         "not the one it replaced:\n{file}"

@@ -2,22 +2,46 @@
 // Verdi, on the roll of the Order kept on the first provider, asks for his
 // link with his codice fiscale, reads it in his webmail at the other provider
 // (the Order's PEC to the PEC on the roll), enters, sees his record, has a
-// CEC-PAC refused in words and communicates his new PEC, which becomes the
-// official one with the channel "area riservata". The Rust test then finds it
-// in `certa export inipec`. A screenshot of every page.
+// CEC-PAC refused in words and communicates his new PEC, a mailbox of the
+// first provider: the Order asks him to confirm it from there, he does in that
+// mailbox's webmail, and it becomes the official one with the channel "area
+// riservata". The Rust test then finds it in `certa export inipec`. A
+// screenshot of every page.
 import { args, browser, expect, run, screenshot } from "./lib.mjs";
 
 const { demo, shots, spki } = args();
-const sud = demo.providers[1];
+const [nord, sud] = demo.providers;
 const order = demo.order;
 const luca = order.members.find((m) => m.name === "Luca Verdi");
 const mailbox = sud.mailboxes.find((m) => m.address === luca.pec);
-// The address Luca tells the Order (the Rust test looks for it in INI-PEC).
-const NEW_PEC = "luca.verdi.studio@sud.pec.test";
+// The address Luca tells the Order (the Rust test looks for it in INI-PEC):
+// his new mailbox on the first provider.
+const NEW_PEC = luca.new_mailbox.address;
 
 const b = await browser(spki);
 const page = await (await b.newContext({ locale: "it-IT" })).newPage();
-const webmail = (path) => new URL(path, sud.web_url).toString();
+const webmail = (path, provider = sud) => new URL(path, provider.web_url).toString();
+
+// Logs in to a webmail and opens the message whose subject matches, waiting for it.
+async function readMessage(provider, box, subject, name) {
+  await page.goto(webmail("/login", provider));
+  await page.getByLabel("Indirizzo PEC").fill(box.address);
+  await page.getByLabel("Password").fill(box.password);
+  await page.getByRole("button", { name: "Accedi" }).click();
+  await page.waitForURL(webmail("/mail", provider));
+  await page.getByRole("link", { name: /Posta in arrivo/ }).click();
+  await page.waitForURL(/\/mail\/\d+/);
+  for (let i = 0; i < 60 && !(await page.getByRole("link", { name: subject }).count()); i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  await screenshot(page, shots, `${name}-inbox`);
+  await page.getByRole("link", { name: subject }).first().click();
+  await page.waitForURL(/\/message\/\d+/);
+  await page.getByText(order.pec).first().waitFor();
+  await screenshot(page, shots, name);
+  return page.content();
+}
 const record = new RegExp(`/area-riservata/${order.code}/scheda$`);
 let link = "";
 
@@ -36,27 +60,11 @@ await run([
     await screenshot(page, shots, "reserved-link-sent");
   }],
   ["read the link in Luca's webmail at the other provider", async () => {
-    await page.goto(webmail("/login"));
-    await page.getByLabel("Indirizzo PEC").fill(mailbox.address);
-    await page.getByLabel("Password").fill(mailbox.password);
-    await page.getByRole("button", { name: "Accedi" }).click();
-    await page.waitForURL(webmail("/mail"));
-    await page.getByRole("link", { name: /Posta in arrivo/ }).click();
-    await page.waitForURL(/\/mail\/\d+/);
-    const subject = /accesso all'area riservata/;
     // It comes from the Order's mailbox through the first provider's relay.
-    for (let i = 0; i < 60 && !(await page.getByRole("link", { name: subject }).count()); i++) {
-      await page.waitForTimeout(500);
-      await page.reload();
-    }
-    await screenshot(page, shots, "webmail-inbox");
-    await page.getByRole("link", { name: subject }).first().click();
-    await page.waitForURL(/\/message\/\d+/);
-    await page.getByText(order.pec).first().waitFor();
-    const found = (await page.content()).match(/https:\/\/[^\s"<]+\/area-riservata\/[^\s"<\/]+\/accesso\/[0-9a-f]{64}/);
+    const text = await readMessage(sud, mailbox, /accesso all'area riservata/, "webmail-link");
+    const found = text.match(/https:\/\/[^\s"<]+\/area-riservata\/[^\s"<\/]+\/accesso\/[0-9a-f]{64}/);
     expect(found, "the link in the message's text");
     link = found[0];
-    await screenshot(page, shots, "webmail-link");
   }],
   ["open the link: its button enters the reserved area", async () => {
     await page.goto(link);
@@ -85,17 +93,36 @@ await run([
     await page.getByRole("link", { name: "Torna alla sua scheda" }).click();
     await page.waitForURL(record);
   }],
-  ["communicate the new PEC: official from today, channel reserved area", async () => {
+  ["communicate the new PEC: a mailbox here, to confirm from it", async () => {
     await page.getByLabel("Nuovo indirizzo PEC").fill(NEW_PEC);
     await page.getByRole("button", { name: "Comunica", exact: true }).click();
+    await page.locator("#to-confirm").getByText(NEW_PEC).waitFor();
+    await screenshot(page, shots, "reserved-to-confirm");
+    await page.getByRole("link", { name: "Torna alla sua scheda" }).click();
+    await page.waitForURL(record);
+    await page.getByRole("heading", { name: "In attesa di conferma" }).waitFor();
+    await page.locator("#official-pec").getByText(luca.pec).waitFor();
+    await screenshot(page, shots, "reserved-awaiting");
+  }],
+  ["confirm it from the new mailbox's webmail", async () => {
+    const text = await readMessage(nord, luca.new_mailbox, /conferma dell'indirizzo PEC/, "webmail-confirmation");
+    const found = text.match(/https:\/\/[^\s"<]+\/area-riservata\/[^\s"<\/]+\/conferma\/[0-9a-f]{64}/);
+    expect(found, "the confirmation link in the message's text");
+    await page.goto(found[0]);
+    await page.getByRole("heading", { name: "Conferma dell'indirizzo PEC" }).waitFor();
+    await screenshot(page, shots, "reserved-confirm");
+    await page.getByRole("button", { name: "Conferma" }).click();
     await page.locator("#recorded").getByText(NEW_PEC).waitFor();
     await screenshot(page, shots, "reserved-recorded");
+  }],
+  ["the record: the new PEC official from today, channel reserved area", async () => {
     await page.getByRole("link", { name: "Torna alla sua scheda" }).click();
     await page.waitForURL(record);
     await page.locator("#official-pec").getByText(NEW_PEC).waitFor();
     const row = page.locator("#pec-history tr").filter({ hasText: NEW_PEC });
     await row.getByText("area riservata").waitFor();
     await row.getByText("ufficiale").waitFor();
+    expect(!(await page.getByRole("heading", { name: "In attesa di conferma" }).count()), "nothing awaiting");
     await screenshot(page, shots, "reserved-record-after");
   }],
   ["log out", async () => {

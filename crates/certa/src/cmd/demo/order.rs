@@ -2,7 +2,9 @@
 //! mailbox there, a small roll whose members have real codici fiscali, and its
 //! reserved area on the first provider's web pages. Luca Verdi's PEC on the
 //! roll is his demo mailbox on the second provider, so the one-time link the
-//! Order sends him can be read in that provider's webmail.
+//! Order sends him can be read in that provider's webmail; he has just opened
+//! a mailbox on the first provider too (`new_mailbox`), the address to
+//! communicate, which the Order asks him to confirm from that mailbox.
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -15,7 +17,7 @@ use office::registry::pec_checker::CheckLists;
 use registry::{CodiceFiscale, Sex};
 use store::mailboxes::DEFAULT_QUOTA;
 
-use super::{DemoInfo, DemoProvider, OnCommandLine, random_password};
+use super::{DemoInfo, DemoMailbox, DemoProvider, OnCommandLine, random_password};
 use crate::provider::Provider;
 
 const CODE: &str = "OMCEO-FI";
@@ -45,6 +47,10 @@ pub struct DemoMember {
     pub pec: Option<String>,
     /// The ordinary e-mail on the roll (the link goes there without a PEC).
     pub email: Option<String>,
+    /// A mailbox the member holds on the first provider and has not told the
+    /// Order yet: communicated in the reserved area, it is confirmed from there.
+    #[serde(default)]
+    pub new_mailbox: Option<DemoMailbox>,
 }
 
 /// Surname, name, birth, sex, PEC (`{second}`: the second provider's domain), e-mail.
@@ -90,35 +96,26 @@ const ROLL: [Person; 4] = [
 pub async fn ensure(provider: &Provider, first: &DemoProvider, previous: Option<&DemoInfo>) -> Result<DemoOrder> {
     let office = Office::new(provider.engine.clone());
     let pec = format!("{MAILBOX}@{}", first.domain);
-    let known = previous
-        .and_then(|p| p.order.as_ref())
-        .filter(|o| o.pec == pec)
-        .map(|o| o.pec_password.clone());
-    let exists = mailboxes::list(&office)
-        .await
-        .named(&[])?
-        .iter()
-        .any(|m| m.address == pec);
-    let pec_password = match (exists, known) {
-        (true, Some(p)) => p,
-        (true, None) => {
-            let p = random_password();
-            mailboxes::set_password(&office, &pec, &p).await.named(&[])?;
-            p
-        }
-        (false, _) => {
-            let p = random_password();
-            let new = NewMailbox {
-                address: &pec,
-                password: &p,
-                quota_bytes: DEFAULT_QUOTA,
-            };
-            mailboxes::add_mailbox(&office, &new).await.named(&[])?;
-            p
-        }
-    };
+    let previous = previous.and_then(|p| p.order.as_ref());
+    let pec_password = mailbox(
+        &office,
+        &pec,
+        previous.filter(|o| o.pec == pec).map(|o| &o.pec_password),
+    )
+    .await?;
     let second = second_domain(first);
-    let members = roll(&second)?;
+    let mut members = roll(&second)?;
+    // Luca Verdi has just opened a PEC on the first provider.
+    let luca = format!("luca.verdi@{}", first.domain);
+    let known = previous
+        .and_then(|o| o.members.iter().find_map(|m| m.new_mailbox.as_ref()))
+        .filter(|m| m.address == luca)
+        .map(|m| &m.password);
+    let password = mailbox(&office, &luca, known).await?;
+    members[0].0.new_mailbox = Some(DemoMailbox {
+        address: luca,
+        password,
+    });
     if orders::show(&office, CODE).await.is_err() {
         let order = NewOrder {
             code: CODE,
@@ -148,6 +145,34 @@ pub async fn ensure(provider: &Provider, first: &DemoProvider, previous: Option<
     })
 }
 
+/// The mailbox `address` on the first provider with the password of the
+/// previous run, made (or given a new password) when there is none.
+async fn mailbox(office: &Office, address: &str, known: Option<&String>) -> Result<String> {
+    let exists = mailboxes::list(office)
+        .await
+        .named(&[])?
+        .iter()
+        .any(|m| m.address == address);
+    Ok(match (exists, known) {
+        (true, Some(p)) => p.clone(),
+        (true, None) => {
+            let p = random_password();
+            mailboxes::set_password(office, address, &p).await.named(&[])?;
+            p
+        }
+        (false, _) => {
+            let p = random_password();
+            let new = NewMailbox {
+                address,
+                password: &p,
+                quota_bytes: DEFAULT_QUOTA,
+            };
+            mailboxes::add_mailbox(office, &new).await.named(&[])?;
+            p
+        }
+    })
+}
+
 /// The other demo provider's domain.
 fn second_domain(first: &DemoProvider) -> String {
     super::PROVIDERS
@@ -172,6 +197,7 @@ fn roll(second: &str) -> Result<Vec<(DemoMember, (NaiveDate, Sex))>> {
                     name: format!("{name} {surname}"),
                     pec: some(pec),
                     email: some(email),
+                    new_mailbox: None,
                 },
                 (birth, sex),
             ))
@@ -213,6 +239,12 @@ pub fn print(o: &DemoOrder) {
             m.codice_fiscale,
             m.pec.as_deref().unwrap_or_default()
         );
+        if let Some(new) = &m.new_mailbox {
+            println!(
+                "  his new PEC      {}   password {}: communicated there, it is confirmed from its webmail",
+                new.address, new.password
+            );
+        }
     }
     println!();
 }
