@@ -1,4 +1,4 @@
-//! The demo's Order: OMCEO-FI kept on the first provider, its own PEC a
+//! The demo's Order: OAPPC-FI kept on the first provider, its own PEC a
 //! mailbox there, a small roll whose members have real codici fiscali, and its
 //! reserved area on the first provider's web pages. Luca Verdi's PEC on the
 //! roll is his demo mailbox on the second provider, so the one-time link the
@@ -20,11 +20,12 @@ use store::mailboxes::DEFAULT_QUOTA;
 use super::{DemoInfo, DemoMailbox, DemoProvider, OnCommandLine, random_password};
 use crate::provider::Provider;
 
-const CODE: &str = "OMCEO-FI";
-const NAME: &str = "Ordine dei Medici Chirurghi e degli Odontoiatri della Provincia di Firenze";
-const TAX_ID: &str = "80003530484";
+const CODE: &str = "OAPPC-FI";
+const NAME: &str = "Ordine degli Architetti, Pianificatori, Paesaggisti e Conservatori della Provincia di Firenze";
+/// Made up for the demo, with a valid check digit (and the code of a tax office).
+const TAX_ID: &str = "80027910480";
 /// The Order's mailbox's name on the first provider's domain.
-const MAILBOX: &str = "omceo-fi";
+const MAILBOX: &str = "oappc-fi";
 
 /// The Order in `demo.json`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
