@@ -126,3 +126,27 @@ fn a_member_communicates_a_pec_in_the_orders_reserved_area_and_the_next_inipec_f
         "not the one it replaced:\n{file}"
     );
 }
+
+/// The member's journey of issue 13 (`member.mjs`): activation by convention
+/// code, the test payment page, the webmail, a renewal with a change of plan,
+/// a suspension and its reactivation. The daily machine of the demo is off:
+/// the scenario drives it with `certa lifecycle run --now`.
+#[test]
+fn a_member_activates_pays_renews_and_is_reactivated_in_a_browser() {
+    let demo = testkit::demo::Demo::start_with(CERTA, tempfile::tempdir().unwrap(), &["--daily-seconds", "0"]);
+    let out = testkit::browser::run_with("member", &demo, &[("CERTA", CERTA)]);
+    println!("{out}");
+    // Each order was paid once: every payment in the lifecycle log of the first provider.
+    let log = std::process::Command::new(CERTA)
+        .args(["subscription", "show", "--data"])
+        .arg(demo.data(0))
+        .arg(format!(
+            "giulia.bianchi@{}",
+            demo.info["providers"][0]["domain"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(log.status.success(), "{text}{}", String::from_utf8_lossy(&log.stderr));
+    assert!(text.contains("2030-12-02"), "giulia's new expiry:\n{text}");
+}

@@ -27,6 +27,10 @@ pub enum Topic {
     ServiceEnded,
     /// A cancellation by PEC was recorded.
     CancellationRecorded,
+    /// A mailbox bought on the web was paid for: it exists, active.
+    Activated,
+    /// A renewal order was paid before the box was suspended: the new expiry.
+    Renewed,
 }
 
 /// The renewal order a notice names.
@@ -131,6 +135,24 @@ pub fn render(f: &NoticeFacts<'_>) -> NoticeText {
             ));
             format!("Casella PEC {} rinnovata fino al {expiry}", f.mailbox)
         }
+        Topic::Activated => {
+            body.push_str(&format!(
+                "il pagamento è stato registrato: la casella PEC {} è attiva dal {when} e scade il {expiry}. \
+                 Può accedervi subito dalla webmail o da un programma di posta (IMAP, POP3, SMTP) con la \
+                 password scelta all'ordine.\n",
+                f.mailbox
+            ));
+            format!("Casella PEC {} attivata", f.mailbox)
+        }
+        Topic::Renewed => {
+            body.push_str(&format!(
+                "il pagamento del rinnovo della casella PEC {} è stato registrato il {when}: la casella \
+                 scade ora il {expiry}. Il rinnovo decorre dalla scadenza precedente, non dalla data del \
+                 pagamento.\n",
+                f.mailbox
+            ));
+            format!("Casella PEC {} rinnovata fino al {expiry}", f.mailbox)
+        }
         Topic::Closed => {
             body.push_str(&format!(
                 "la casella PEC {} è scaduta il {expiry} e non è stata rinnovata: dal {when} è chiusa.\n",
@@ -192,7 +214,7 @@ pub fn render(f: &NoticeFacts<'_>) -> NoticeText {
              attuale, non dalla data del pagamento.\n",
         );
     }
-    if f.topic != Topic::Reactivated {
+    if !matches!(f.topic, Topic::Reactivated | Topic::Activated | Topic::Renewed) {
         body.push_str(&format!(
             "\nSe intende disdire la casella o cambiare gestore, ne salvi prima i contenuti: può scaricare \
              tutti i messaggi e le ricevute con un programma di posta (IMAP o POP3) oppure chiedere \

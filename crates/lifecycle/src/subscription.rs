@@ -113,6 +113,38 @@ fn plan<'c>(conv: &'c Convention, name: &str) -> Result<&'c Plan, SubscriptionEr
     })
 }
 
+/// The pricing an activation at `at` gets: the convention's inside its offer
+/// window, its list price after the window when it has one; refused before the
+/// window opens, or after it without a list price.
+pub fn pricing_at(conv: &Convention, at: DateTime<Utc>) -> Result<Pricing, SubscriptionError> {
+    let today = local_date(conv.time_zone, at);
+    match check_pricing(conv, today, Pricing::Convention) {
+        Err(SubscriptionError::OfferWindowEnded { .. }) if conv.list_price.is_some() => Ok(Pricing::ListPrice),
+        Err(e) => Err(e),
+        Ok(()) => Ok(Pricing::Convention),
+    }
+}
+
+fn check_pricing(conv: &Convention, today: NaiveDate, pricing: Pricing) -> Result<(), SubscriptionError> {
+    match pricing {
+        Pricing::Convention if today < conv.offer.from => Err(SubscriptionError::OfferWindowNotOpen {
+            convention: conv.code.clone(),
+            opens: conv.offer.from,
+        }),
+        Pricing::Convention if !conv.offer.contains(today) => {
+            let ended = conv.offer.to.unwrap_or(today);
+            Err(SubscriptionError::OfferWindowEnded {
+                convention: conv.code.clone(),
+                ended,
+            })
+        }
+        Pricing::ListPrice if conv.list_price.is_none() => Err(SubscriptionError::NoListPrice {
+            convention: conv.code.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Activates `mailbox` under `conv` and its plan `plan_name` at `at`.
 ///
 /// The expiry is the convention's common date when it has one still ahead,
@@ -138,27 +170,7 @@ pub fn activate(
         });
     }
     let today = local_date(conv.time_zone, at);
-    match pricing {
-        Pricing::Convention if today < conv.offer.from => {
-            return Err(SubscriptionError::OfferWindowNotOpen {
-                convention: conv.code.clone(),
-                opens: conv.offer.from,
-            });
-        }
-        Pricing::Convention if !conv.offer.contains(today) => {
-            let ended = conv.offer.to.unwrap_or(today);
-            return Err(SubscriptionError::OfferWindowEnded {
-                convention: conv.code.clone(),
-                ended,
-            });
-        }
-        Pricing::ListPrice if conv.list_price.is_none() => {
-            return Err(SubscriptionError::NoListPrice {
-                convention: conv.code.clone(),
-            });
-        }
-        _ => {}
-    }
+    check_pricing(conv, today, pricing)?;
     let expiry = match conv.common_expiry {
         Some(common) if common > today => common,
         _ => add_months(today, plan.first_term_months),

@@ -16,8 +16,10 @@
 //!
 //! Time comes from the engine's clock ([`Office::now`]), never from the system.
 
+pub mod activation;
 mod amounts;
 pub mod archive;
+pub mod checkout;
 pub mod compose;
 pub mod conventions;
 pub mod daily;

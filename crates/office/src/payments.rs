@@ -57,6 +57,24 @@ pub enum PaymentReport {
         #[serde(skip)]
         amount: Money,
     },
+    /// An activation order is paid: the mailbox exists, active.
+    #[serde(rename = "activated")]
+    Activated {
+        payment_id: String,
+        order_id: String,
+        mailbox: String,
+        expiry: NaiveDate,
+        #[serde(skip)]
+        amount: Money,
+    },
+    /// The card provider declined the payment: nothing charged, the order
+    /// still open; the attempt is in the lifecycle log.
+    #[serde(rename = "declined")]
+    Declined {
+        payment_id: String,
+        order_id: String,
+        reason: String,
+    },
     /// This payment id was applied before (a retry, a replay): nothing changed.
     #[serde(rename = "already applied")]
     AlreadyApplied { payment_id: String },
@@ -86,6 +104,13 @@ impl PaymentReport {
                 renewed_from: order.renews_expiry,
                 new_expiry,
                 reactivated,
+            },
+            PaymentOutcome::Activated { order, expiry } => PaymentReport::Activated {
+                payment_id,
+                amount: Money::from_cents(order.amount_cents),
+                order_id: order.id,
+                mailbox: order.mailbox,
+                expiry,
             },
             PaymentOutcome::AlreadyApplied => PaymentReport::AlreadyApplied { payment_id },
             PaymentOutcome::OrderAlreadyPaid(order) => PaymentReport::OrderAlreadyPaid {
@@ -129,6 +154,54 @@ pub async fn record(office: &Office, p: &Payment<'_>) -> Result<PaymentReport> {
         .await
         .map_err(payment_refusal)?;
     Ok(PaymentReport::of(outcome, payment_id))
+}
+
+/// A card payment the provider declined: nothing is applied; the attempt is
+/// written in the order's lifecycle log (once per payment id) so that the
+/// operator can answer the member. An unknown order is not found.
+pub async fn declined(
+    office: &Office,
+    order_id: &str,
+    payment_id: &str,
+    reason: Option<&str>,
+) -> Result<PaymentReport> {
+    let payment_id = payment_id.trim();
+    if payment_id.is_empty() {
+        return Err(Error::invalid("payment_id", "empty"));
+    }
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("declined by the card issuer");
+    let mut tx = office.store().begin().await?;
+    let Some(order) = lc::order(&mut tx, order_id).await? else {
+        return Err(Error::not_found(
+            "order_id",
+            format!("no order {}", order_id.trim().to_ascii_uppercase()),
+        ));
+    };
+    let detail = format!("{} payment {payment_id}: {reason}; nothing charged", order.id);
+    let logged = lc::log_of(&mut tx, &order.mailbox)
+        .await?
+        .iter()
+        .any(|e| e.event == "payment-declined" && e.detail == detail);
+    if !logged {
+        lc::log(
+            &mut tx,
+            office.now_ms(),
+            order.subscription_id,
+            &order.mailbox,
+            "payment-declined",
+            &detail,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(PaymentReport::Declined {
+        payment_id: payment_id.to_string(),
+        order_id: order.id,
+        reason: reason.to_string(),
+    })
 }
 
 /// The order a payment names, if it exists and, while it is open, the amount is

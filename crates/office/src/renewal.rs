@@ -106,7 +106,13 @@ async fn linked(office: &Office, c: &mut store::Conn, token: &str) -> Result<Lin
     let order = lc::order(c, &order_id)
         .await?
         .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;
-    let row = match lc::subscription_by_id(c, order.subscription_id).await {
+    let Some(subscription_id) = order.subscription_id.filter(|_| !order.is_activation()) else {
+        return Err(Error::not_found(
+            "token",
+            format!("the order {order_id} of this link is not a renewal"),
+        ));
+    };
+    let row = match lc::subscription_by_id(c, subscription_id).await {
         Err(store::Error::NotFound { .. }) => {
             return Err(Error::not_found(
                 "token",

@@ -96,22 +96,28 @@ pub async fn create(office: &Office, new: &NewSubscription<'_>) -> Result<Create
 }
 
 fn holder(new: &NewSubscription<'_>) -> Result<Holder> {
-    let tax_id = TaxId::parse(new.tax_id).map_err(|e| Error::invalid("tax_id", e.to_string()))?;
-    for (field, value) in [("name", new.name), ("billing_address", new.billing_address)] {
+    holder_of(new.tax_id, new.name, new.billing_address, new.email)
+}
+
+/// The holder's data checked, each refusal naming its field (the tax id with
+/// the reason its check gives).
+pub(crate) fn holder_of(tax_id: &str, name: &str, billing_address: &str, email: Option<&str>) -> Result<Holder> {
+    let tax_id = TaxId::parse(tax_id).map_err(|e| Error::invalid("tax_id", e.to_string()))?;
+    for (field, value) in [("name", name), ("billing_address", billing_address)] {
         if value.trim().is_empty() {
             return Err(Error::invalid(field, "empty"));
         }
     }
-    if let Some(e) = new.email
+    if let Some(e) = email
         && !e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
     {
         return Err(Error::invalid("email", format!("{e:?} is not an e-mail address")));
     }
     Ok(Holder {
         tax_id,
-        name: new.name.trim().to_string(),
-        billing_address: new.billing_address.trim().to_string(),
-        reference_email: new.email.map(str::to_string),
+        name: name.trim().to_string(),
+        billing_address: billing_address.trim().to_string(),
+        reference_email: email.map(|e| e.trim().to_string()),
     })
 }
 

@@ -14,6 +14,7 @@
 //! Times are `i64` milliseconds since the Unix epoch, UTC, always passed in by the
 //! caller from its [`Clock`]: nothing here reads the system time.
 
+pub mod activations;
 pub mod blobs;
 pub mod changes;
 pub mod clock;

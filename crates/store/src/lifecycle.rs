@@ -316,7 +316,8 @@ pub async fn done_between(c: &mut Conn, from: i64, to: i64) -> Result<Vec<(i64, 
 pub struct Order {
     /// `CRT-YYYY-NNNNNN`.
     pub id: String,
-    pub subscription_id: i64,
+    /// None for an activation order not paid yet (no subscription exists before).
+    pub subscription_id: Option<i64>,
     pub mailbox: String,
     pub plan: String,
     /// The expiry the order renews from.
@@ -330,6 +331,14 @@ pub struct Order {
     pub created_at: i64,
     pub paid_at: Option<i64>,
     pub payment_id: Option<String>,
+    /// `renewal`, or `activation` (the first order of a mailbox bought on the web).
+    pub kind: String,
+}
+
+impl Order {
+    pub fn is_activation(&self) -> bool {
+        self.kind == "activation"
+    }
 }
 
 /// A renewal order to create.
@@ -346,7 +355,7 @@ pub struct NewOrder<'a> {
 
 type OrderRow = (
     String,
-    i64,
+    Option<i64>,
     String,
     String,
     String,
@@ -357,11 +366,12 @@ type OrderRow = (
     i64,
     Option<i64>,
     Option<String>,
+    String,
 );
 macro_rules! order_columns {
     () => {
         "id, subscription_id, mailbox, plan, renews_expiry, net_cents, vat_basis_points, amount_cents, state, \
-         created_at, paid_at, payment_id"
+         created_at, paid_at, payment_id, kind"
     };
 }
 
@@ -379,6 +389,7 @@ fn to_order(r: OrderRow) -> Order {
         created_at: r.9,
         paid_at: r.10,
         payment_id: r.11,
+        kind: r.12,
     }
 }
 
@@ -402,15 +413,7 @@ pub async fn ensure_order(c: &mut Conn, new: &NewOrder<'_>, year: i32, now: i64)
     if let Some(existing) = order_for(c, new.subscription_id, new.renews_expiry).await? {
         return Ok(existing);
     }
-    sqlx::query("INSERT INTO order_numbers (year, last) VALUES ($1, 0) ON CONFLICT (year) DO NOTHING")
-        .bind(i64::from(year))
-        .execute(&mut *c)
-        .await?;
-    let (number,): (i64,) = sqlx::query_as("UPDATE order_numbers SET last = last + 1 WHERE year = $1 RETURNING last")
-        .bind(i64::from(year))
-        .fetch_one(&mut *c)
-        .await?;
-    let id = format!("CRT-{year}-{number:06}");
+    let id = next_order_id(c, year).await?;
     sqlx::query(
         "INSERT INTO orders (id, subscription_id, mailbox, plan, renews_expiry, net_cents, vat_basis_points,
                              amount_cents, state, created_at)
@@ -428,6 +431,19 @@ pub async fn ensure_order(c: &mut Conn, new: &NewOrder<'_>, year: i32, now: i64)
     .execute(&mut *c)
     .await?;
     order(c, &id).await?.ok_or(Error::NotFound { what: "order", key: id })
+}
+
+/// The next order number of `year`: `CRT-<year>-<6 digits>`.
+pub(crate) async fn next_order_id(c: &mut Conn, year: i32) -> Result<String> {
+    sqlx::query("INSERT INTO order_numbers (year, last) VALUES ($1, 0) ON CONFLICT (year) DO NOTHING")
+        .bind(i64::from(year))
+        .execute(&mut *c)
+        .await?;
+    let (number,): (i64,) = sqlx::query_as("UPDATE order_numbers SET last = last + 1 WHERE year = $1 RETURNING last")
+        .bind(i64::from(year))
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(format!("CRT-{year}-{number:06}"))
 }
 
 /// The order `id` (exactly as written, upper case).

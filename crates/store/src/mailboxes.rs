@@ -163,6 +163,20 @@ pub async fn spend_a_check(password: &str) {
 
 /// Creates a mailbox on a local domain with its default folders.
 pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i64, now: i64) -> Result<Mailbox> {
+    let (address, domain) = check_new(c, address).await?;
+    let hash = hash_password(password)?;
+    insert(c, &address, &domain, &hash, quota_bytes, now).await
+}
+
+/// Creates a mailbox whose password was hashed before (`hash_password`): an
+/// activation keeps the hash from its order until the order is paid.
+pub async fn create_hashed(c: &mut Conn, address: &str, hash: &str, quota_bytes: i64, now: i64) -> Result<Mailbox> {
+    let (address, domain) = check_new(c, address).await?;
+    insert(c, &address, &domain, hash, quota_bytes, now).await
+}
+
+/// The normalised address and its domain, when a mailbox may be created there.
+async fn check_new(c: &mut Conn, address: &str) -> Result<(String, String)> {
     let address = normalize(address)?;
     let domain = address.rsplit('@').next().unwrap_or_default().to_string();
     if !is_local_domain(c, &domain).await? {
@@ -173,14 +187,17 @@ pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i6
     if get(c, &address).await?.is_some() {
         return Err(Error::Conflict(format!("mailbox {address} already exists")));
     }
-    let hash = hash_password(password)?;
+    Ok((address, domain))
+}
+
+async fn insert(c: &mut Conn, address: &str, domain: &str, hash: &str, quota_bytes: i64, now: i64) -> Result<Mailbox> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO mailboxes (address, domain, password_hash, status, quota_bytes, used_bytes, created_at)
          VALUES ($1, $2, $3, 'active', $4, 0, $5) RETURNING id",
     )
-    .bind(&address)
-    .bind(&domain)
-    .bind(&hash)
+    .bind(address)
+    .bind(domain)
+    .bind(hash)
     .bind(quota_bytes)
     .bind(now)
     .fetch_one(&mut *c)
@@ -188,9 +205,9 @@ pub async fn create(c: &mut Conn, address: &str, password: &str, quota_bytes: i6
     for (i, (name, special)) in DEFAULT_FOLDERS.iter().enumerate() {
         crate::messages::create_folder(c, id, name, *special, now / 1000 + i as i64).await?;
     }
-    get(c, &address).await?.ok_or(Error::NotFound {
+    get(c, address).await?.ok_or(Error::NotFound {
         what: "mailbox",
-        key: address,
+        key: address.to_string(),
     })
 }
 

@@ -46,6 +46,12 @@ pub fn spki_sha256(cert_pem: &Path) -> String {
 /// Runs `scenario.mjs` against `demo`; its output (one line per step). Fails the
 /// test, with that output, when a step fails.
 pub fn run(scenario: &str, demo: &Demo) -> String {
+    run_with(scenario, demo, &[])
+}
+
+/// [`run`] with environment variables for the scenario (`CERTA`: the binary
+/// that drives the daily machine).
+pub fn run_with(scenario: &str, demo: &Demo, env: &[(&str, &str)]) -> String {
     require("chromium", "chromium");
     require("node", "nodejs");
     let dir = scenarios();
@@ -66,6 +72,7 @@ pub fn run(scenario: &str, demo: &Demo) -> String {
         .arg(demo.path("demo.json"))
         .arg(&shots)
         .arg(spki.join(","))
+        .envs(env.iter().copied())
         .output()
         .expect("run node");
     let text = format!(

@@ -32,14 +32,19 @@ impl Demo {
 
     /// [`Demo::start`] in `dir`, for a test that needs to know it before the demo starts.
     pub fn start_in(bin: impl AsRef<Path>, dir: tempfile::TempDir, smarthost: Option<u16>) -> Demo {
+        let smarthost = smarthost.map(|port| format!("127.0.0.1:{port}"));
+        let args: Vec<&str> = smarthost.iter().flat_map(|s| ["--smarthost", s.as_str()]).collect();
+        Demo::start_with(bin, dir, &args)
+    }
+
+    /// `certa demo` in `dir` with more arguments (`--smarthost`, `--daily-seconds`).
+    pub fn start_with(bin: impl AsRef<Path>, dir: tempfile::TempDir, args: &[&str]) -> Demo {
         let mut command = Command::new(bin.as_ref());
         command
             .env("RUST_LOG", "warn")
             .args(["demo", "--free-ports", "--data"])
-            .arg(dir.path());
-        if let Some(port) = smarthost {
-            command.args(["--smarthost", &format!("127.0.0.1:{port}")]);
-        }
+            .arg(dir.path())
+            .args(args);
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

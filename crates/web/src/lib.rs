@@ -17,6 +17,7 @@ pub mod auth;
 pub mod i18n;
 mod pages;
 pub mod security;
+pub mod test_payment;
 pub mod tls;
 pub mod ui;
 pub mod webhook;
@@ -30,15 +31,21 @@ use office::login::SessionPolicy;
 use tokio_util::sync::CancellationToken;
 
 /// How the web front end behaves, from `[web]` in certa.toml.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub session: SessionPolicy,
     /// The largest request body accepted (a message with its attachments, an
     /// upload to the verifier), in bytes.
     pub max_upload: usize,
-    /// Where people reach the pages (`[web] url`, ending in `/`): the links the
-    /// Order's reserved area sends start with it, never with a request's Host.
-    pub public_url: Option<String>,
+    /// Where a card payment goes (`[payments]`): None, the pages offer the
+    /// other ways to pay only.
+    pub card: Option<Arc<dyn office::checkout::PaymentProvider>>,
+    /// The built-in test payment page (`[payments] test_page`), with what it
+    /// needs to call the payment webhook.
+    pub test_payments: Option<test_payment::TestPayments>,
+    /// The pages' public address, ending in `/` (`[web] url`): where a card
+    /// provider sends the payer back.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -46,8 +53,22 @@ impl Default for Settings {
         Settings {
             session: SessionPolicy::default(),
             max_upload: 100 * 1024 * 1024,
-            public_url: None,
+            card: None,
+            test_payments: None,
+            public_url: "https://localhost/".into(),
         }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("session", &self.session)
+            .field("max_upload", &self.max_upload)
+            .field("card", &self.card.as_ref().map(|c| c.label().to_string()))
+            .field("test_payments", &self.test_payments.is_some())
+            .field("public_url", &self.public_url)
+            .finish()
     }
 }
 
@@ -70,6 +91,7 @@ impl AppState {
 /// Every page and action, with the security layers around them.
 pub fn router(state: AppState) -> Router {
     pages::routes()
+        .merge(test_payment::routes())
         .merge(auth::routes())
         .merge(assets::routes())
         .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_upload))

@@ -4,7 +4,8 @@
 //!
 //! `POST /payments/webhook` over HTTPS (the provider's TLS certificate) with a JSON
 //! body `{"payment_id": "...", "order_id": "CRT-...", "amount": "7.93",
-//! "paid_at": "RFC 3339", "method": "card"}` and the header
+//! "paid_at": "RFC 3339", "method": "card"}` (a declined payment adds
+//! `"status": "declined"` and a `"reason"`; `"status"` is `"paid"` otherwise) and the header
 //! `X-Certa-Signature: sha256=<hex>`: the HMAC-SHA256 (RFC 2104) of the raw body
 //! with the shared secret of `[lifecycle.webhook]`, compared in constant time.
 //! Nothing is read from a request whose signature does not verify.
@@ -12,6 +13,8 @@
 //! | answer | when |
 //! | --- | --- |
 //! | 200 `{"outcome": "renewed", ...}` | the order is paid, the mailbox renewed (and reactivated) |
+//! | 200 `{"outcome": "activated", ...}` | an activation order is paid: the mailbox exists, active |
+//! | 200 `{"outcome": "declined", ...}` | a declined payment recorded in the order's log: nothing charged |
 //! | 200 `{"outcome": "already applied"}` | this `payment_id` was applied before (a retry, a replay) |
 //! | 200 `{"outcome": "order already paid"}` | another payment paid the order: refund this one |
 //! | 400 | the body is not JSON, or a field is missing or malformed (named) |
@@ -124,6 +127,8 @@ struct Notification {
     amount: Money,
     paid_at: Option<DateTime<Utc>>,
     method: Option<String>,
+    /// Declined (with the provider's reason) rather than paid.
+    declined: Option<String>,
 }
 
 /// Reads the JSON body; the error names the field at fault.
@@ -151,7 +156,17 @@ fn parse(body: &[u8]) -> Result<Notification, String> {
                 .map_err(|e| format!("field \"paid_at\": {t:?} is not an RFC 3339 time: {e}"))
         })
         .transpose()?;
+    let declined = match text("status", false)?.as_deref() {
+        None | Some("paid") => None,
+        Some("declined") => Some(text("reason", false)?.unwrap_or_default()),
+        Some(other) => {
+            return Err(format!(
+                "field \"status\": {other:?} is neither \"paid\" nor \"declined\""
+            ));
+        }
+    };
     Ok(Notification {
+        declined,
         payment_id: required("payment_id")?,
         order_id: required("order_id")?,
         amount,
@@ -181,6 +196,12 @@ async fn handle(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
         Ok(n) => n,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
+    if let Some(reason) = &n.declined {
+        return match payments::declined(&state.office, &n.order_id, &n.payment_id, Some(reason)).await {
+            Ok(report) => answer(StatusCode::OK, serde_json::to_value(&report).unwrap_or_default()),
+            Err(e) => refused(e),
+        };
+    }
     let payment = Payment {
         order_id: &n.order_id,
         amount: n.amount,
@@ -257,6 +278,18 @@ mod tests {
                 .contains("\"paid_at\"")
         );
         let n = parse(br#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":7.93,"method":"card"}"#).unwrap();
-        assert_eq!((n.amount.cents, n.method.as_deref()), (793, Some("card")));
+        assert_eq!(
+            (n.amount.cents, n.method.as_deref(), n.declined),
+            (793, Some("card"), None)
+        );
+        let n = parse(
+            br#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":"7.93","status":"declined","reason":"no funds"}"#,
+        )
+        .unwrap();
+        assert_eq!(n.declined.as_deref(), Some("no funds"));
+        assert!(
+            err(r#"{"payment_id":"p","order_id":"CRT-2025-000001","amount":"7.93","status":"maybe"}"#)
+                .contains("\"status\"")
+        );
     }
 }

@@ -85,7 +85,7 @@ impl Area {
         };
         import::import(&office, &file, &mut |_| {}).await.unwrap();
         let settings = Settings {
-            public_url: Some(format!("https://{HOST}/")),
+            public_url: format!("https://{HOST}/"),
             ..Settings::default()
         };
         Area {

@@ -14,7 +14,7 @@ use office::mailboxes::{self, NewMailbox};
 use store::mailboxes::DEFAULT_QUOTA;
 
 use super::OnCommandLine;
-use crate::provider::config::{Access, Listen, ProviderConfig, WebSettings};
+use crate::provider::config::{Access, Listen, PaymentsSettings, ProviderConfig, WebSettings, WebhookSettings};
 use crate::provider::setup::{IndexEntry, create, write_index};
 use crate::provider::{Bound, Listeners, Provider, interrupted};
 pub use order::DemoOrder;
@@ -32,6 +32,10 @@ pub struct Args {
     /// Where both providers send mail for ordinary (non-PEC) addresses: HOST:PORT, plain SMTP.
     #[arg(long)]
     pub smarthost: Option<String>,
+    /// Seconds between two runs of the daily machine (default 60); 0: never, for a
+    /// walk through the lifecycle driven by `certa lifecycle run --now ...`.
+    #[arg(long)]
+    pub daily_seconds: Option<u64>,
 }
 
 struct Spec {
@@ -63,6 +67,40 @@ const PROVIDERS: [Spec; 2] = [
     },
 ];
 
+/// The demo's convention, on the first provider's domain: the Aruba-style
+/// convention of the source notices (`lifecycle/src/convention/format.md`),
+/// with a second plan to change to at renewal, its notices in the PEC mailbox
+/// and the box suspended after an unpaid expiry (closed 20 days later).
+const CONVENTION: &str = r#"code = "OMCEO-AL-0056"
+order = "Ordine dei Medici Chirurghi e degli Odontoiatri della Provincia di Alessandria"
+domains = ["nord.pec.test"]
+offer = { from = 2018-12-01 }
+
+[[plans]]
+name = "triennale"
+first_term_months = 36
+net = "4.00"
+quota = "1 GB"
+renewal = "explicit"
+notices = { before = [30, 5], after = [10] }
+channels = ["pec-mailbox"]
+expiry = { policy = "suspend", at = "11:00", days = 20, then_close = true }
+retention_days = 30
+
+[[plans]]
+name = "annuale"
+first_term_months = 12
+net = "2.00"
+quota = "1 GB"
+renewal = "explicit"
+notices = { before = [30, 5], after = [10] }
+channels = ["pec-mailbox"]
+expiry = { policy = "suspend", at = "11:00", days = 20, then_close = true }
+retention_days = 30
+"#;
+/// The demo holder of mario.rossi's subscription (the textbook codice fiscale).
+const DEMO_HOLDER: (&str, &str, &str) = ("RSSMRA85T10A562S", "Mario Rossi", "Via Roma 1, 15121 Alessandria");
+
 /// What `demo.json` holds.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DemoInfo {
@@ -73,6 +111,22 @@ pub struct DemoInfo {
     /// An Order kept on the first provider, with its roll and reserved area.
     #[serde(default)]
     pub order: Option<DemoOrder>,
+    /// The convention a new member activates a mailbox with, on the first provider.
+    #[serde(default)]
+    pub convention: Option<DemoConvention>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DemoConvention {
+    pub code: String,
+    /// The provider that sells it.
+    pub domain: String,
+    /// Where a member types the code.
+    pub activation_url: String,
+    /// The mailbox subscribed under it from the start (its subscription page, renewals).
+    pub subscribed: String,
+    /// Card payments go to the built-in TEST payment page, which calls this webhook.
+    pub payment_webhook: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -157,6 +211,10 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             })
         });
         config.smarthost = smarthost.clone();
+        test_payments(&mut config, &data, spec, args.free_ports)?;
+        if let (Some(seconds), Some(lifecycle)) = (args.daily_seconds, config.lifecycle.as_mut()) {
+            lifecycle.interval_seconds = Some(seconds);
+        }
         config.save(&data)?;
         prepared.push((listeners, addresses));
     }
@@ -176,19 +234,38 @@ pub async fn run(args: Args) -> Result<ExitCode> {
 
     let shutdown = CancellationToken::new();
     let mut running = Vec::new();
+    let mut running_lifecycle = Vec::new();
     let mut info = DemoInfo {
         ca_certificate: ca.display().to_string(),
         index: dir.join("index.toml").display().to_string(),
         providers: Vec::new(),
         order: None,
+        convention: None,
     };
     for (spec, (listeners, _)) in PROVIDERS.iter().zip(prepared) {
         let data = dir.join(spec.dir);
         let provider = Provider::open(&data, None).await?;
         let mailboxes = ensure_mailboxes(&provider, spec, previous.as_ref()).await?;
         let (bound, joined) = provider.start_on(listeners, shutdown.clone()).await?;
+        let (webhook, lifecycle) = provider.start_lifecycle(&data, shutdown.clone()).await?;
+        if spec.domain == PROVIDERS[0].domain {
+            let subscribed = ensure_convention(&provider, &mailboxes[0].address).await?;
+            info.convention = Some(DemoConvention {
+                code: "OMCEO-AL-0056".into(),
+                domain: spec.domain.into(),
+                activation_url: bound
+                    .web
+                    .map(|a| format!("https://{a}/attiva/OMCEO-AL-0056"))
+                    .unwrap_or_default(),
+                subscribed,
+                payment_webhook: webhook
+                    .map(|a| format!("https://{a}{}", web::webhook::PATH))
+                    .unwrap_or_default(),
+            });
+        }
         info.providers.push(describe(spec, &data, bound, mailboxes));
         running.push((provider, joined));
+        running_lifecycle.push(lifecycle);
     }
     info.order = Some(order::ensure(&running[0].0, &info.providers[0], previous.as_ref()).await?);
     std::fs::write(&info_path, serde_json::to_string_pretty(&info)?)
@@ -197,6 +274,9 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     interrupted().await;
     println!("shutting down");
     shutdown.cancel();
+    for joined in running_lifecycle {
+        let _ = joined.await;
+    }
     for (provider, joined) in running {
         let _ = joined.await;
         provider.engine.store().close().await;
@@ -284,6 +364,66 @@ async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&De
     Ok(out)
 }
 
+/// The payment webhook on a loopback port, with a secret made the first time,
+/// and the built-in TEST payment page calling it: card payments of the demo
+/// complete at once, and no money ever moves.
+fn test_payments(config: &mut ProviderConfig, data: &Path, spec: &Spec, free_ports: bool) -> Result<()> {
+    let secret_file = "keys/webhook.secret";
+    let path = data.join(secret_file);
+    if !path.exists() {
+        let mut bytes = [0u8; 32];
+        openssl::rand::rand_bytes(&mut bytes)?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(&path, hex).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let port = if free_ports {
+        // A port free now; the webhook binds it when the provider starts, moments later.
+        std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port()
+    } else {
+        spec.web_port + 10
+    };
+    let mut lifecycle = config.lifecycle.clone().unwrap_or_default();
+    lifecycle.webhook = Some(WebhookSettings {
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        secret: None,
+        secret_file: Some(secret_file.into()),
+    });
+    config.lifecycle = Some(lifecycle);
+    config.payments = Some(PaymentsSettings {
+        test_page: Some(true),
+        ..PaymentsSettings::default()
+    });
+    Ok(())
+}
+
+/// The demo convention stored, and the first demo mailbox subscribed under it
+/// (once): the address subscribed.
+async fn ensure_convention(provider: &Provider, mailbox: &str) -> Result<String> {
+    let office = Office::new(provider.engine.clone());
+    if office::conventions::show(&office, "OMCEO-AL-0056").await.is_err() {
+        office::conventions::create(&office, CONVENTION, false)
+            .await
+            .named(&[])?;
+    }
+    let subscribed = office::subscriptions::show(&office, mailbox).await.is_ok();
+    if !subscribed {
+        let (tax_id, name, billing_address) = DEMO_HOLDER;
+        let new = office::subscriptions::NewSubscription {
+            address: mailbox,
+            convention: "OMCEO-AL-0056",
+            plan: "triennale",
+            tax_id,
+            name,
+            billing_address,
+            email: None,
+            pricing: lifecycle::subscription::Pricing::Convention,
+            at: None,
+        };
+        office::subscriptions::create(&office, &new).await.named(&[])?;
+    }
+    Ok(mailbox.to_string())
+}
+
 fn random_password() -> String {
     let mut bytes = [0u8; 12];
     let _ = openssl::rand::rand_bytes(&mut bytes);
@@ -345,6 +485,16 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
         "Trust this CA in your mail client (TLS) and to verify signatures: {}",
         info.ca_certificate
     );
+    if let Some(c) = &info.convention {
+        println!(
+            "Members: activate a PEC mailbox under the convention {} at {}",
+            c.code, c.activation_url
+        );
+        println!(
+            "  (card payments go to a TEST payment page: no money moves; {} is subscribed already)\n",
+            c.subscribed
+        );
+    }
     println!("Connection details as JSON: {}", path.display());
     println!("Press Ctrl-C to stop.");
 }

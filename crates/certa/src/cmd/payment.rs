@@ -126,6 +126,18 @@ fn describe(report: &PaymentReport) -> String {
             "order {order_id} paid ({amount}): {mailbox} renewed from {renewed_from} to {new_expiry}{}",
             if *reactivated { ", reactivated at once" } else { "" }
         ),
+        PaymentReport::Activated {
+            order_id,
+            mailbox,
+            expiry,
+            amount,
+            ..
+        } => format!("order {order_id} paid ({amount}): {mailbox} created, active until {expiry}"),
+        PaymentReport::Declined {
+            payment_id,
+            order_id,
+            reason,
+        } => format!("payment {payment_id} of order {order_id} declined: {reason}"),
         PaymentReport::AlreadyApplied { payment_id } => {
             format!("payment {payment_id} already applied: nothing changed")
         }

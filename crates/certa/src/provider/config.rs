@@ -46,10 +46,16 @@
 //! payment_methods = ["carta di credito o PayPal", "bonifico bancario (causale: il numero d'ordine)"]
 //! blob_grace_hours = 24                # deleted contents' files are removed this long after
 //! interval_seconds = 60                # `certa serve` runs the daily machine this often; 0: never
+//! reservation_hours = 48               # an address ordered on the web stays reserved this long unpaid
 //!
 //! [lifecycle.webhook]                  # payments from card/PayPal-style providers (HTTPS)
 //! listen = "127.0.0.1:8443"
 //! secret_file = "keys/webhook.secret"  # or secret = "...": the HMAC-SHA256 shared secret
+//!
+//! [payments]                           # paying orders by card on the web pages (optional)
+//! checkout_url = "https://pay.example/checkout?order={order}&amount={amount}&return={return}"
+//! label = "carta di credito o PayPal"
+//! # test_page = true                   # instead: the built-in TEST page (certa demo); needs [lifecycle.webhook]
 //! ```
 
 use std::net::SocketAddr;
@@ -85,6 +91,8 @@ pub struct ProviderConfig {
     /// Notices, payments and the daily machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifecycleSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payments: Option<PaymentsSettings>,
 }
 
 /// `[web]`: where the webmail listens, and how its sessions and uploads behave.
@@ -141,7 +149,7 @@ impl WebSettings {
                 ..d.session
             },
             max_upload: self.max_upload_mb.map_or(d.max_upload, |m| m as usize * 1024 * 1024),
-            public_url: self.public_url(),
+            ..d
         }
     }
 }
@@ -254,11 +262,58 @@ pub struct LifecycleSettings {
     /// Hours between the last reference to a blob and the removal of its file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blob_grace_hours: Option<u32>,
+    /// Hours an address ordered on the web stays reserved while its order is unpaid (default 48).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation_hours: Option<u32>,
     /// Seconds between two runs of the daily machine in `certa serve`; 0: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<WebhookSettings>,
+}
+
+/// `[payments]`: paying orders by card on the web pages, through a card
+/// provider's hosted checkout that answers on the payment webhook.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsSettings {
+    /// The hosted checkout's address; `{order}`, `{amount}`, `{cents}`,
+    /// `{description}` and `{return}` are replaced (office::checkout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+    /// Shown beside the pay button; default "carta di credito".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The built-in TEST payment page instead (certa demo, tests): no money moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_page: Option<bool>,
+}
+
+impl PaymentsSettings {
+    /// The card provider the pages offer, if any; each error names the key.
+    pub fn card(&self) -> Result<Option<office::checkout::HostedCheckout>> {
+        match &self.checkout_url {
+            Some(url) => {
+                office::checkout::HostedCheckout::new(url, self.label.as_deref().unwrap_or("carta di credito"))
+                    .map(Some)
+                    .map_err(|e| anyhow::anyhow!("[payments] {e}"))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn validate(&self, lifecycle: Option<&LifecycleSettings>) -> Result<()> {
+        self.card()?;
+        if self.test_page == Some(true) {
+            if self.checkout_url.is_some() {
+                bail!("[payments] test_page, checkout_url: the test page replaces a real checkout; give one of them");
+            }
+            if lifecycle.and_then(|l| l.webhook.as_ref()).is_none() {
+                bail!("[payments] test_page: the test page pays through the webhook: configure [lifecycle.webhook]");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[lifecycle.webhook]`: the HTTPS endpoint of card and PayPal-style payment providers.
@@ -308,6 +363,14 @@ impl LifecycleSettings {
             if let Some(i) = m.iter().position(|line| line.trim().is_empty()) {
                 bail!("{}[{i}]: empty", key("payment_methods"));
             }
+        }
+        if let Some(h) = self.reservation_hours
+            && !(1..=720).contains(&h)
+        {
+            bail!(
+                "{}: {h} is not between 1 and 720 hours (30 days)",
+                key("reservation_hours")
+            );
         }
         if let Some(s) = self.interval_seconds
             && s > 86_400
@@ -365,6 +428,10 @@ impl ProviderConfig {
             l.validate(data)
                 .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
         }
+        if let Some(p) = &config.payments {
+            p.validate(config.lifecycle.as_ref())
+                .with_context(|| format!("{} is not a valid provider configuration", path.display()))?;
+        }
         Ok(config)
     }
 
@@ -404,6 +471,9 @@ impl ProviderConfig {
             blob_grace: l
                 .blob_grace_hours
                 .map_or(d.blob_grace, |h| chrono::Duration::hours(i64::from(h))),
+            reservation: l
+                .reservation_hours
+                .map_or(d.reservation, |h| chrono::Duration::hours(i64::from(h))),
             ..d
         }
     }

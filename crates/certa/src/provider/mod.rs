@@ -26,6 +26,7 @@ pub struct Provider {
     pub config: ProviderConfig,
     pub engine: Arc<Engine>,
     tls: Arc<rustls::ServerConfig>,
+    data: std::path::PathBuf,
 }
 
 /// The bound addresses of a running provider.
@@ -94,6 +95,7 @@ impl Provider {
             config,
             engine: Arc::new(engine),
             tls,
+            data: data.to_path_buf(),
         })
     }
 
@@ -175,7 +177,7 @@ impl Provider {
             joins.push(handle.join);
         }
         if let Some(listener) = listeners.web {
-            let settings = self.config.web.as_ref().map(|w| w.settings()).unwrap_or_default();
+            let settings = self.web_settings()?;
             let state = web::AppState::new(office::Office::new(self.engine.clone()), settings);
             let (_, join) = web::spawn(listener, self.tls.clone(), state, shutdown.clone())
                 .await
@@ -195,6 +197,33 @@ impl Provider {
             }
         });
         Ok((bound, joined))
+    }
+}
+
+impl Provider {
+    /// The web front end's settings: `[web]`'s, the card provider of
+    /// `[payments]` (the test page's with the webhook it calls) and the public address.
+    fn web_settings(&self) -> Result<web::Settings> {
+        let mut settings = self.config.web.as_ref().map(|w| w.settings()).unwrap_or_default();
+        if let Some(url) = self.config.web.as_ref().and_then(config::WebSettings::public_url) {
+            settings.public_url = url;
+        }
+        let payments = self.config.payments.clone().unwrap_or_default();
+        if let Some(card) = payments.card()? {
+            settings.card = Some(Arc::new(card));
+        }
+        let webhook = self.config.lifecycle.as_ref().and_then(|l| l.webhook.as_ref());
+        if let (Some(true), Some(w)) = (payments.test_page, webhook) {
+            let ca = self.data.join(&self.config.keys.chain);
+            let test = web::test_payment::TestPayments {
+                webhook: w.listen,
+                secret: w.secret(&self.data)?,
+                ca_pem: std::fs::read(&ca).with_context(|| format!("cannot read {}", ca.display()))?,
+            };
+            settings.card = Some(test.provider());
+            settings.test_payments = Some(test);
+        }
+        Ok(settings)
     }
 }
 

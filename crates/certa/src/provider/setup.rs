@@ -30,6 +30,7 @@ pub fn create(data: &Path, domain: &str, name: &str, listen: Listen, index: &str
         smarthost: None,
         web: None,
         lifecycle: None,
+        payments: None,
     };
     config.save(data)?;
     Ok(config)

@@ -20,6 +20,7 @@
 //! queued in it as jobs for the smarthost, so they leave at least once and are
 //! never lost.
 
+mod activations;
 mod cancellations;
 mod notices;
 pub mod orders;
@@ -55,6 +56,9 @@ pub struct LifecycleConfig {
     pub blob_grace: Duration,
     /// Subscriptions read per page by the daily machine.
     pub page_size: i64,
+    /// How long an address ordered on the web stays reserved for its holder
+    /// while the order is unpaid.
+    pub reservation: Duration,
 }
 
 impl Default for LifecycleConfig {
@@ -71,6 +75,7 @@ impl Default for LifecycleConfig {
             ],
             blob_grace: Duration::days(1),
             page_size: 1000,
+            reservation: Duration::hours(48),
         }
     }
 }

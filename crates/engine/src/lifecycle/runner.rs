@@ -22,13 +22,20 @@ use super::{Conventions, RunReport, action_name, decode, describe, key_text, sav
 use crate::{Engine, Error, Result};
 
 impl Engine {
-    /// Runs the daily machine for `now`: cancellations received by PEC, then
+    /// Runs the daily machine for `now`: cancellations received by PEC, the
+    /// reservations of unpaid web orders past their time, then
     /// every live subscription's due actions, then the blob garbage collection.
     pub async fn lifecycle_run(&self, now: DateTime<Utc>) -> Result<RunReport> {
         let mut report = RunReport::default();
         match self.process_cancellations().await {
             Ok(n) => report.cancellations = n,
             Err(e) => report.errors.push(format!("reading the management mailbox: {e}")),
+        }
+        match self.sweep_reservations(now).await {
+            Ok(freed) => report
+                .events
+                .extend(freed.into_iter().map(|m| format!("{m} reservation lapsed"))),
+            Err(e) => report.errors.push(format!("lapsing the reservations: {e}")),
         }
         let mut conventions = Conventions::default();
         let mut after = 0;

@@ -1,5 +1,6 @@
 //! The webmail's pages, one module per idea; each gives its routes and texts.
 
+mod activation;
 mod compose;
 mod folders;
 mod mail;
@@ -23,6 +24,7 @@ use crate::i18n::Texts;
 
 /// Each page module's texts (see `i18n`).
 pub const CATALOGUES: &[Texts] = &[
+    activation::TEXTS,
     folders::TEXTS,
     mail::TEXTS,
     message::TEXTS,
@@ -34,6 +36,7 @@ pub const CATALOGUES: &[Texts] = &[
     compose::TEXTS,
     security::TEXTS,
     reserved::TEXTS,
+    crate::test_payment::TEXTS,
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(proof::routes())
         .merge(verify::routes())
         .merge(renewal::routes())
+        .merge(activation::routes())
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())

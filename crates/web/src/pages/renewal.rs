@@ -6,7 +6,7 @@
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -118,6 +118,10 @@ struct Page<'a> {
     r: &'a RenewalPage,
     /// The link's token, for the plan form's address.
     token: &'a str,
+    /// The card provider's label, when card payments are configured.
+    card: Option<&'a str>,
+    /// `pagato` or `rifiutato`, back from the card provider.
+    outcome: Option<&'a str>,
 }
 
 impl Page<'_> {
@@ -182,12 +186,20 @@ fn refused(ui: &Ui, e: office::Error) -> Response {
     }
 }
 
-async fn show(State(state): State<AppState>, ui: Ui, Path(token): Path<String>) -> Response {
+#[derive(Deserialize)]
+struct Outcome {
+    #[serde(default)]
+    esito: Option<String>,
+}
+
+async fn show(State(state): State<AppState>, ui: Ui, Path(token): Path<String>, Query(q): Query<Outcome>) -> Response {
     match renewal::open(&state.office, &token).await {
         Ok(r) => page(&Page {
             ui: &ui,
             r: &r,
             token: &token,
+            card: state.settings.card.as_ref().map(|c| c.label()),
+            outcome: q.esito.as_deref(),
         }),
         Err(e) => refused(&ui, e),
     }

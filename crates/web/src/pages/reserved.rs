@@ -265,11 +265,6 @@ pub const TEXTS: Texts = &[
         "sembra la casella di un ufficio, non una personale",
         "looks like an office's mailbox, not a personal one",
     ),
-    (
-        "reserved.not_configured",
-        "L'area riservata non può inviare link: l'indirizzo pubblico delle pagine ([web] url) non è configurato.",
-        "The reserved area cannot send links: the pages' public address ([web] url) is not configured.",
-    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -326,10 +321,7 @@ async fn ask_link(
     Path(order): Path<String>,
     Form(form): Form<AskForm>,
 ) -> Response {
-    let Some(base) = state.settings.public_url.as_deref() else {
-        tracing::error!("the reserved area cannot send links: [web] url is not configured");
-        return error_page(&ui, StatusCode::SERVICE_UNAVAILABLE, ui.t("reserved.not_configured"));
-    };
+    let base = state.settings.public_url.as_str();
     let asked = match reserved::request_link(&state.office, &order, &form.codice_fiscale, peer.ip(), base).await {
         Ok(a) => a,
         Err(e) => return office_error(&ui, e),
@@ -615,9 +607,7 @@ async fn communicate(
     if let Some(refused) = refuse_without_token(&ui, &user, &form.csrf) {
         return refused;
     }
-    let Some(base) = state.settings.public_url.as_deref() else {
-        return error_page(&ui, StatusCode::SERVICE_UNAVAILABLE, ui.t("reserved.not_configured"));
-    };
+    let base = state.settings.public_url.as_str();
     let anyway = form.anyway.is_some();
     match reserved::communicate(
         &state.office,

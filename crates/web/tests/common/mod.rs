@@ -29,6 +29,12 @@ pub fn address(user: &str) -> String {
     format!("{user}@{DOMAIN}")
 }
 
+/// The web front end of `office` with `settings`, as seen from a client's address.
+fn router(office: &Office, settings: Settings) -> Router {
+    web::router(AppState::new(office.clone(), settings))
+        .layer(MockConnectInfo(Peer(SocketAddr::from(([192, 0, 2, 7], 40000)))))
+}
+
 /// A provider with mailboxes `mario` and `anna`, and its web front end.
 pub struct Site {
     pub office: Office,
@@ -61,14 +67,19 @@ impl Site {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(Stopped(std::sync::Mutex::new(at())));
         let office = testkit::office::office_on(dir.path(), database, clock.clone()).await;
-        let router = web::router(AppState::new(office.clone(), Settings::default()))
-            .layer(MockConnectInfo(Peer(SocketAddr::from(([192, 0, 2, 7], 40000)))));
+        let router = router(&office, Settings::default());
         Site {
             office,
             clock,
             router,
             _dir: dir,
         }
+    }
+
+    /// The same site with other web settings.
+    pub fn with_settings(mut self, settings: Settings) -> Site {
+        self.router = router(&self.office, settings);
+        self
     }
 
     pub fn advance(&self, by: Duration) {

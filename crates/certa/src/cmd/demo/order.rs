@@ -1,4 +1,4 @@
-//! The demo's Order: OAPPC-FI kept on the first provider, its own PEC a
+//! The demo's Order: OMCEO-AL, the Order of the demo's convention, kept on the first provider, its own PEC a
 //! mailbox there, a small roll whose members have real codici fiscali, and its
 //! reserved area on the first provider's web pages. Luca Verdi's PEC on the
 //! roll is his demo mailbox on the second provider, so the one-time link the
@@ -20,12 +20,12 @@ use store::mailboxes::DEFAULT_QUOTA;
 use super::{DemoInfo, DemoMailbox, DemoProvider, OnCommandLine, random_password};
 use crate::provider::Provider;
 
-const CODE: &str = "OAPPC-FI";
-const NAME: &str = "Ordine degli Architetti, Pianificatori, Paesaggisti e Conservatori della Provincia di Firenze";
+const CODE: &str = "OMCEO-AL";
+const NAME: &str = "Ordine dei Medici Chirurghi e degli Odontoiatri della Provincia di Alessandria";
 /// Made up for the demo, with a valid check digit (and the code of a tax office).
 const TAX_ID: &str = "80027910480";
 /// The Order's mailbox's name on the first provider's domain.
-const MAILBOX: &str = "oappc-fi";
+const MAILBOX: &str = "omceo-al";
 
 /// The Order in `demo.json`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -189,8 +189,8 @@ fn roll(second: &str) -> Result<Vec<(DemoMember, (NaiveDate, Sex))>> {
     ROLL.iter()
         .map(|&(surname, name, (y, m, d), sex, pec, email)| {
             let birth = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| anyhow::anyhow!("bad demo birth date"))?;
-            // D612: Firenze.
-            let cf = CodiceFiscale::compute(surname, name, birth, sex, "D612")?;
+            // A182: Alessandria.
+            let cf = CodiceFiscale::compute(surname, name, birth, sex, "A182")?;
             let some = |s: &str| (!s.is_empty()).then(|| s.replace("{second}", second));
             Ok((
                 DemoMember {
