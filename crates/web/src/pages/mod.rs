@@ -7,6 +7,7 @@ mod mail;
 mod message;
 mod proof;
 mod renewal;
+mod reserved;
 mod search;
 mod security;
 mod sent;
@@ -34,6 +35,7 @@ pub const CATALOGUES: &[Texts] = &[
     sent::TEXTS,
     compose::TEXTS,
     security::TEXTS,
+    reserved::TEXTS,
     crate::test_payment::TEXTS,
 ];
 
@@ -51,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())
+        .merge(reserved::routes())
 }
 
 /// The mailbox when a session cookie is there (the mail page sends an ended
