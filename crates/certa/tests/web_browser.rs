@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{CERTA, Demo, submit};
+use support::{CERTA, Demo, certa, submit};
 use testkit::bundle::{openssl_verifies, sha256sum_check, unpack};
 
 /// What `webmail.mjs` expects to find in mario's INBOX: a PEC from the other
@@ -88,6 +88,43 @@ fn two_step_verification_is_turned_on_and_asked_at_login_in_a_browser() {
     let demo = Demo::start(CERTA, None);
     let out = testkit::browser::run("security", &demo);
     println!("{out}");
+}
+
+#[test]
+fn a_member_communicates_a_pec_in_the_orders_reserved_area_and_the_next_inipec_file_has_it() {
+    let demo = Demo::start(CERTA, None);
+    let out = testkit::browser::run("reserved", &demo);
+    println!("{out}");
+    let order = &demo.info["order"];
+    let code = order["code"].as_str().expect("the demo's Order");
+    let luca = order["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Luca Verdi")
+        .unwrap();
+    let cf = luca["codice_fiscale"].as_str().unwrap();
+    let export = certa()
+        .args(["export", "inipec", "--order", code, "--data"])
+        .arg(demo.data(0))
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "certa export inipec: {}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let file = String::from_utf8_lossy(&export.stdout);
+    let line = file
+        .lines()
+        .find(|l| l.contains(cf))
+        .unwrap_or_else(|| panic!("Luca Verdi in the INI-PEC file:\n{file}"));
+    let new = luca["new_mailbox"]["address"].as_str().unwrap();
+    assert!(line.contains(new), "the address he communicated and confirmed: {line}");
+    assert!(
+        !file.contains("luca.verdi@sud.pec.test"),
+        "not the one it replaced:\n{file}"
+    );
 }
 
 /// The member's journey of issue 13 (`member.mjs`): activation by convention

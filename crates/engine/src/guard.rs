@@ -51,7 +51,9 @@ impl Default for GuardConfig {
     }
 }
 
-/// In-memory failure counters (per node).
+/// In-memory failure counters (per node). The engine keeps one for the logins;
+/// the Order's reserved area (`office::registry::reserved`) keeps its own, with
+/// its own limits, for its link requests and wrong links.
 #[derive(Debug, Default)]
 pub struct LoginGuard {
     config: GuardConfig,
@@ -79,8 +81,8 @@ impl LoginGuard {
         ]
     }
 
-    /// When the account or the IP is locked, until when.
-    fn locked(&self, account: &str, ip: IpAddr) -> Option<Duration> {
+    /// When the account or the IP is locked, for how long more.
+    pub fn locked(&self, account: &str, ip: IpAddr) -> Option<Duration> {
         let mut s = self.state.lock().ok()?;
         let now = Instant::now();
         s.locked.retain(|_, until| *until > now);
@@ -91,7 +93,8 @@ impl LoginGuard {
             .max()
     }
 
-    fn failed(&self, account: &str, ip: IpAddr) {
+    /// Counts a failure (or, for a limit on requests, a request) of `account` from `ip`.
+    pub fn failed(&self, account: &str, ip: IpAddr) {
         let Ok(mut s) = self.state.lock() else { return };
         let now = Instant::now();
         let window = self.config.window;
@@ -114,7 +117,8 @@ impl LoginGuard {
         }
     }
 
-    fn succeeded(&self, account: &str) {
+    /// Forgets the failures of `account` (not of the IP).
+    pub fn succeeded(&self, account: &str) {
         if let Ok(mut s) = self.state.lock() {
             s.failures.remove(&Self::keys(account, IpAddr::from([0, 0, 0, 0]))[0]);
         }

@@ -52,11 +52,20 @@ pub use error::{Error, Result};
 #[derive(Clone)]
 pub struct Office {
     engine: Arc<Engine>,
+    /// The Order's reserved area's counters of link requests and wrong links.
+    reserved: Arc<registry::reserved::Limits>,
 }
 
 impl Office {
     pub fn new(engine: Arc<Engine>) -> Office {
-        Office { engine }
+        Office {
+            engine,
+            reserved: Arc::default(),
+        }
+    }
+
+    pub(crate) fn reserved_limits(&self) -> &registry::reserved::Limits {
+        &self.reserved
     }
 
     pub fn engine(&self) -> &Arc<Engine> {

@@ -27,6 +27,7 @@ pub mod messages;
 pub mod pec;
 pub mod receipts;
 pub mod registry;
+pub mod reserved;
 pub mod sent;
 pub mod sessions;
 pub mod two_factor;

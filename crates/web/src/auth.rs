@@ -143,7 +143,7 @@ fn to_login(next: &str, expired: bool) -> Response {
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986 2.3).
-fn percent(text: &str) -> String {
+pub(crate) fn percent(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),

@@ -154,5 +154,8 @@ async fn purge_sessions(state: AppState, shutdown: CancellationToken) {
         if let Err(e) = office::login::purge_sessions(&state.office, state.settings.session).await {
             tracing::warn!("cannot purge ended web sessions: {e}");
         }
+        if let Err(e) = office::registry::reserved::purge(&state.office).await {
+            tracing::warn!("cannot purge the reserved area's ended sessions and links: {e}");
+        }
     }
 }

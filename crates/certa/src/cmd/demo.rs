@@ -17,6 +17,9 @@ use super::OnCommandLine;
 use crate::provider::config::{Access, Listen, PaymentsSettings, ProviderConfig, WebSettings, WebhookSettings};
 use crate::provider::setup::{IndexEntry, create, write_index};
 use crate::provider::{Bound, Listeners, Provider, interrupted};
+pub use order::DemoOrder;
+
+mod order;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -105,6 +108,9 @@ pub struct DemoInfo {
     pub ca_certificate: String,
     pub index: String,
     pub providers: Vec<DemoProvider>,
+    /// An Order kept on the first provider, with its roll and reserved area.
+    #[serde(default)]
+    pub order: Option<DemoOrder>,
     /// The convention a new member activates a mailbox with, on the first provider.
     #[serde(default)]
     pub convention: Option<DemoConvention>,
@@ -233,6 +239,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         ca_certificate: ca.display().to_string(),
         index: dir.join("index.toml").display().to_string(),
         providers: Vec::new(),
+        order: None,
         convention: None,
     };
     for (spec, (listeners, _)) in PROVIDERS.iter().zip(prepared) {
@@ -260,6 +267,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         running.push((provider, joined));
         running_lifecycle.push(lifecycle);
     }
+    info.order = Some(order::ensure(&running[0].0, &info.providers[0], previous.as_ref()).await?);
     std::fs::write(&info_path, serde_json::to_string_pretty(&info)?)
         .with_context(|| format!("cannot write {}", info_path.display()))?;
     print_instructions(&info, &info_path);
@@ -486,6 +494,9 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
             println!("  mailbox          {}   password {}", m.address, m.password);
         }
         println!();
+    }
+    if let Some(o) = &info.order {
+        order::print(o);
     }
     println!(
         "Trust this CA in your mail client (TLS) and to verify signatures: {}",

@@ -11,7 +11,7 @@ use serde::Serialize;
 use store::registry::{self as reg, NewPec, StoredMember, StoredOrder, StoredPec, StoredStep};
 
 use super::compliance::{diffide, restore};
-use super::pec_checker::{CheckLists, Checker};
+use super::pec_checker::{CheckLists, Checked, Checker};
 use super::stored::{self, tag};
 use crate::{Error, Office, Result};
 
@@ -136,14 +136,7 @@ pub async fn set_pec(office: &Office, new: &CommunicatedPec<'_>) -> Result<PecRe
     let mut tx = office.store().begin().await?;
     let order = stored::order(&mut tx, new.order).await?;
     let (stored, member) = member_of(&mut tx, &order, new.codice_fiscale).await?;
-    let owners: Vec<(String, TaxId)> = reg::official_owners(&mut tx, &address)
-        .await?
-        .iter()
-        .filter_map(|o| TaxId::parse(o).ok())
-        .map(|o| (address.clone(), o))
-        .collect();
-    let checker = Checker::new(office, &mut tx, new.lists, &owners).await?;
-    let checked = checker.check(&mut tx, &address, &member.codice_fiscale).await?;
+    let checked = check(office, &mut tx, &address, &member, new.lists).await?;
     let pec = NewPec {
         address: &address,
         communicated_on: &day.to_string(),
@@ -165,7 +158,26 @@ pub async fn set_pec(office: &Office, new: &CommunicatedPec<'_>) -> Result<PecRe
     })
 }
 
-async fn member_of(c: &mut store::Conn, order: &StoredOrder, cf: &str) -> Result<(StoredMember, Member)> {
+/// The checks of `address` (normalised) communicated by `member`, against the
+/// official addresses of every member it may clash with.
+pub(crate) async fn check(
+    office: &Office,
+    c: &mut store::Conn,
+    address: &str,
+    member: &Member,
+    lists: &CheckLists,
+) -> Result<Checked> {
+    let owners: Vec<(String, TaxId)> = reg::official_owners(c, address)
+        .await?
+        .iter()
+        .filter_map(|o| TaxId::parse(o).ok())
+        .map(|o| (address.to_owned(), o))
+        .collect();
+    let checker = Checker::new(office, c, lists, &owners).await?;
+    checker.check(c, address, &member.codice_fiscale).await
+}
+
+pub(crate) async fn member_of(c: &mut store::Conn, order: &StoredOrder, cf: &str) -> Result<(StoredMember, Member)> {
     let tax_id = TaxId::parse(cf).map_err(|e| Error::invalid("codice_fiscale", e.to_string()))?;
     let stored = reg::member(c, &order.code, tax_id.as_str()).await?.ok_or_else(|| {
         Error::not_found(

@@ -20,6 +20,7 @@
 //! | [`reginde`] | ReGIndE's `ComunicazioniSoggetti.xml`, whole or incremental, signed and sent |
 //! | [`esiti`] | ReGIndE's `Esiti.xml` answer recorded |
 //! | [`history`] | what was exported when |
+//! | [`reserved`] | the Order's reserved area: a member's one-time link, session, record, and the PEC they communicate (confirmed first when it is a mailbox here) |
 
 pub mod campaign;
 pub mod compliance;
@@ -32,6 +33,7 @@ pub mod members;
 pub mod orders;
 pub mod pec_checker;
 pub mod reginde;
+pub mod reserved;
 mod roll;
 mod send;
 pub mod stored;

@@ -31,6 +31,8 @@ pub(crate) struct Checker {
 
 /// An address's warnings as reported, as stored (JSON), and the flag that makes it not valid.
 pub(crate) struct Checked {
+    /// What `registry::pec_checks` found, as found.
+    pub found: Vec<PecWarning>,
     pub warnings: Vec<String>,
     pub json: String,
     pub flag: Option<String>,
@@ -84,8 +86,9 @@ impl Checker {
             }
         };
         Ok(Checked {
-            warnings,
             json: stored::json(&found)?,
+            found,
+            warnings,
             flag,
         })
     }

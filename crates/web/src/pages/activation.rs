@@ -465,6 +465,12 @@ struct OrderPage<'a> {
 }
 
 impl OrderPage<'_> {
+    fn payment_methods(&self) -> &[String] {
+        &self.a.payment_methods
+    }
+    fn transfer_reference(&self) -> &str {
+        &self.a.transfer_reference
+    }
     fn reserved(&self) -> bool {
         self.a.stage == Stage::Reserved
     }

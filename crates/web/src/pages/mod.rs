@@ -7,6 +7,7 @@ mod mail;
 mod message;
 mod proof;
 mod renewal;
+mod reserved;
 mod search;
 mod security;
 mod sent;
@@ -35,6 +36,7 @@ pub const CATALOGUES: &[Texts] = &[
     sent::TEXTS,
     compose::TEXTS,
     security::TEXTS,
+    reserved::TEXTS,
     crate::test_payment::TEXTS,
     subscription::TEXTS,
 ];
@@ -53,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sent::routes())
         .merge(compose::routes())
         .merge(security::routes())
+        .merge(reserved::routes())
         .merge(subscription::routes())
 }
 

@@ -45,7 +45,6 @@ pub const TEXTS: Texts = &[
         "Pagare in anticipo non fa perdere nulla: il rinnovo decorre dalla scadenza attuale, non dalla data del pagamento.",
         "Paying early loses nothing: the renewal runs from the current expiry, not from the day of payment.",
     ),
-    ("renewal.how", "Come pagare", "How to pay"),
     (
         "renewal.change_plan",
         "Cambiare piano al rinnovo",
@@ -58,11 +57,6 @@ pub const TEXTS: Texts = &[
         "renewal.change_hint",
         "L'ordine viene sostituito da uno nuovo del piano scelto, con il suo numero: pagare quello.",
         "The order is replaced by a new one of the chosen plan, with its own number: pay that one.",
-    ),
-    (
-        "renewal.reference",
-        "Causale del bonifico (da riportare esattamente):",
-        "Bank transfer reference (write it exactly):",
     ),
     ("renewal.paid", "Ordine pagato il", "Order paid on"),
     (
@@ -125,6 +119,14 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    fn payment_methods(&self) -> &[String] {
+        &self.r.payment_methods
+    }
+
+    fn transfer_reference(&self) -> &str {
+        &self.r.transfer_reference
+    }
+
     fn state(&self) -> &'static str {
         match self.r.state {
             "active" => self.ui.t("renewal.state.active"),
