@@ -51,6 +51,8 @@ pub struct ProviderInfo {
     pub management_address: String,
     /// The renewal page; `{mailbox}` and `{order}` are replaced.
     pub renewal_url: String,
+    /// The provider's web pages (the webmail), when it has them.
+    pub web_url: Option<String>,
     /// One line each: "carta di credito o PayPal dalla pagina di rinnovo", "bonifico su IBAN ...".
     pub payment_methods: Vec<String>,
 }
@@ -142,6 +144,9 @@ pub fn render(f: &NoticeFacts<'_>) -> NoticeText {
                  password scelta all'ordine.\n",
                 f.mailbox
             ));
+            if let Some(url) = &f.provider.web_url {
+                body.push_str(&format!("Webmail: {url}\n"));
+            }
             format!("Casella PEC {} attivata", f.mailbox)
         }
         Topic::Renewed => {
@@ -237,6 +242,7 @@ mod tests {
             name: "Certa PEC".into(),
             management_address: "gestione@pec.example.it".into(),
             renewal_url: "https://pec.example.it/rinnovo?casella={mailbox}&ordine={order}".into(),
+            web_url: None,
             payment_methods: vec!["carta di credito o PayPal".into(), "bonifico bancario".into()],
         }
     }

@@ -378,3 +378,19 @@ async fn a_deleted_mailbox_is_bought_again_by_its_holder_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn two_holders_ordering_one_name_at_once_get_one_reservation() {
+    common::on_both(rome(2026, 12, 2, 10, 0), |office| async move {
+        convention(&office, ARUBA).await;
+        for round in 0..4 {
+            let name = format!("studio{round}");
+            let (first, second) = (giulia(&name, GIULIA_CF), giulia(&name, OTHER_CF));
+            let (a, b) = tokio::join!(activation::order(&office, &first), activation::order(&office, &second),);
+            let refused: Vec<&Error> = [&a, &b].into_iter().filter_map(|r| r.as_ref().err()).collect();
+            assert_eq!(refused.len(), 1, "round {round}: {a:?} {b:?}");
+            assert_eq!(field(refused[0]), Some("mailbox"), "round {round}: {}", refused[0]);
+        }
+    })
+    .await;
+}

@@ -205,7 +205,15 @@ pub async fn reserve(c: &mut Conn, new: &NewActivation<'_>, year: i32, now: i64)
     .bind(new.reserved_until)
     .bind(now)
     .execute(&mut *c)
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // Another holder's order reserved it meanwhile (PostgreSQL lets both check
+        // first; the unique index keeps one): the caller's transaction rolls back.
+        sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(format!(
+            "{mailbox} was reserved by another order a moment ago: choose another name"
+        )),
+        other => other.into(),
+    })?;
     let order = order(c, &id).await?.ok_or_else(|| Error::NotFound {
         what: "order",
         key: id.clone(),

@@ -467,6 +467,7 @@ impl ProviderConfig {
                     .and_then(WebSettings::public_url)
                     .map_or(d.renewal_url, |u| format!("{u}rinnovo/{{token}}"))
             }),
+            web_url: self.web.as_ref().and_then(WebSettings::public_url),
             payment_methods: l.payment_methods.unwrap_or(d.payment_methods),
             blob_grace: l
                 .blob_grace_hours

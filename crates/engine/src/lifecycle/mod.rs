@@ -51,6 +51,8 @@ pub struct LifecycleConfig {
     pub management_address: Option<String>,
     /// The renewal page; `{mailbox}` and `{order}` are replaced.
     pub renewal_url: String,
+    /// The provider's web pages, named in the activation notice.
+    pub web_url: Option<String>,
     pub payment_methods: Vec<String>,
     /// How long after its last reference a blob's file is deleted.
     pub blob_grace: Duration,
@@ -68,6 +70,7 @@ impl Default for LifecycleConfig {
             management_address: None,
             // A provider without web pages: set `[lifecycle] renewal_url` or `[web]`.
             renewal_url: "https://localhost/rinnovo/{token}".into(),
+            web_url: None,
             payment_methods: vec![
                 "carta di credito o PayPal, dalla pagina di rinnovo (registrazione immediata)".into(),
                 "bonifico bancario o MyBank, indicando nella causale il numero d'ordine".into(),

@@ -22,6 +22,7 @@ impl Engine {
                 .and_then(|c| c.cancellation_address.clone())
                 .unwrap_or_else(|| self.management_address()),
             renewal_url: l.renewal_url.clone(),
+            web_url: l.web_url.clone(),
             payment_methods: l.payment_methods.clone(),
         }
     }

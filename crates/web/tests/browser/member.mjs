@@ -114,7 +114,9 @@ await run([
     await page.getByRole("link", { name: "Accedi alla webmail" }).click();
     await login(GIULIA.address, GIULIA.password);
     await page.getByRole("link", { name: /Posta in arrivo/ }).click();
-    await page.getByRole("link", { name: `Casella PEC ${GIULIA.address} attivata` }).waitFor();
+    await page.getByRole("link", { name: `Casella PEC ${GIULIA.address} attivata` }).click();
+    await page.getByText(`Webmail: ${nord.web_url}`).waitFor();
+    await screenshot(page, shots, "activation-notice");
     await page.getByRole("link", { name: "Scrivi" }).click();
     await page.getByLabel("A", { exact: true }).fill(luca.address);
     await page.getByLabel("Oggetto").fill(SUBJECT);
