@@ -229,6 +229,12 @@ pub fn render(f: &NoticeFacts<'_>) -> NoticeText {
             f.provider.management_address
         ));
     }
+    if let Some(url) = &f.provider.web_url {
+        body.push_str(&format!(
+            "\nLa pagina del suo abbonamento (scadenza, ordini e ricevute, avvisi, rinnovo, disdetta, \
+             salvataggio della casella), con l'accesso della casella PEC: {url}abbonamento\n"
+        ));
+    }
     body.push_str(&format!("\nCordiali saluti,\n{}\n", f.provider.name));
     NoticeText { subject, body }
 }
@@ -245,6 +251,28 @@ mod tests {
             web_url: None,
             payment_methods: vec!["carta di credito o PayPal".into(), "bonifico bancario".into()],
         }
+    }
+
+    #[test]
+    fn with_web_pages_every_notice_links_the_subscription_page() {
+        let mut p = provider();
+        let f = |p: &ProviderInfo| {
+            render(&NoticeFacts {
+                topic: Topic::Suspended,
+                mailbox: "mario@pec.example.it",
+                holder_name: "Mario Rossi",
+                expiry: NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
+                time_zone: chrono_tz::Europe::Rome,
+                at: Utc::now(),
+                deletion_on: None,
+                order: None,
+                provider: p,
+            })
+            .body
+        };
+        assert!(!f(&p).contains("abbonamento"));
+        p.web_url = Some("https://pec.example.it/".into());
+        assert!(f(&p).contains("https://pec.example.it/abbonamento\n"), "{}", f(&p));
     }
 
     #[test]
