@@ -441,13 +441,21 @@ async fn member(state: &AppState, ui: &Ui, headers: &HeaderMap, order: &str) -> 
     }
 }
 
-/// The refusal of a form without the member session's token; None when it has it.
-fn refuse_without_token(ui: &Ui, user: &MemberUser, given: &str) -> Option<Response> {
-    if reserved::csrf_matches(user, given) {
-        return None;
+/// The logged-in member of a form, when the form carries the session's token
+/// against cross-site requests; else the login page or the refusal.
+async fn member_posting(
+    state: &AppState,
+    ui: &Ui,
+    headers: &HeaderMap,
+    order: &str,
+    given: &str,
+) -> Result<MemberUser, Response> {
+    let user = member(state, ui, headers, order).await?;
+    if reserved::csrf_matches(&user, given) {
+        return Ok(user);
     }
     tracing::warn!(target: "security", order = %user.order, "a reserved-area form without the session's token refused");
-    Some(error_page(ui, StatusCode::FORBIDDEN, "cross-site request refused"))
+    Err(error_page(ui, StatusCode::FORBIDDEN, "cross-site request refused"))
 }
 
 #[derive(Template)]
@@ -600,13 +608,10 @@ async fn communicate(
     Path(order): Path<String>,
     Form(form): Form<CommunicateForm>,
 ) -> Response {
-    let user = match member(&state, &ui, &headers, &order).await {
+    let user = match member_posting(&state, &ui, &headers, &order, &form.csrf).await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Some(refused) = refuse_without_token(&ui, &user, &form.csrf) {
-        return refused;
-    }
     let base = state.settings.public_url.as_str();
     let anyway = form.anyway.is_some();
     match reserved::communicate(
@@ -668,12 +673,8 @@ async fn log_out(
     Path(order): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let user = match member(&state, &ui, &headers, &order).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Some(refused) = refuse_without_token(&ui, &user, &form.csrf) {
-        return refused;
+    if let Err(r) = member_posting(&state, &ui, &headers, &order, &form.csrf).await {
+        return r;
     }
     if let Some(token) = cookie(&headers, MEMBER_COOKIE)
         && let Err(e) = reserved::log_out(&state.office, token).await
