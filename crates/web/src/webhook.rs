@@ -54,15 +54,15 @@ struct State {
     secret: Vec<u8>,
 }
 
-/// Serves the webhook on `addr` over TLS until `shutdown` is cancelled.
+/// Serves the webhook on `tcp` (bound by the caller, so that its address is
+/// known and kept before anything names it) over TLS until `shutdown` is cancelled.
 pub async fn spawn(
-    addr: SocketAddr,
+    tcp: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     engine: Arc<Engine>,
     secret: Vec<u8>,
     shutdown: CancellationToken,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let tcp = TcpListener::bind(addr).await?;
     let local = tcp.local_addr()?;
     let state = Arc::new(State {
         office: Office::new(engine),

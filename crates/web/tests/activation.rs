@@ -185,7 +185,7 @@ async fn webhook(site_office: &office::Office, secret: &[u8], shutdown: Cancella
         .with_single_cert(certs, key)
         .unwrap();
     let (addr, _) = web::webhook::spawn(
-        "127.0.0.1:0".parse().unwrap(),
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
         Arc::new(tls),
         site_office.engine().clone(),
         SECRET.to_vec(),

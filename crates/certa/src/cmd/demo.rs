@@ -211,17 +211,22 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             })
         });
         config.smarthost = smarthost.clone();
-        test_payments(&mut config, &data, spec, args.free_ports)?;
+        // The webhook's listener is bound now and kept, like the others.
+        let webhook_port = if args.free_ports { 0 } else { spec.web_port + 10 };
+        let webhook = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], webhook_port)))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{webhook_port} (payment webhook)"))?;
+        test_payments(&mut config, &data, webhook.local_addr()?)?;
         if let (Some(seconds), Some(lifecycle)) = (args.daily_seconds, config.lifecycle.as_mut()) {
             lifecycle.interval_seconds = Some(seconds);
         }
         config.save(&data)?;
-        prepared.push((listeners, addresses));
+        prepared.push((listeners, addresses, webhook));
     }
     let entries: Vec<IndexEntry> = PROVIDERS
         .iter()
         .zip(&prepared)
-        .map(|(s, (_, a))| IndexEntry::of(&dir.join(s.dir), s.domain, s.name, a.inbound))
+        .map(|(s, (_, a, _))| IndexEntry::of(&dir.join(s.dir), s.domain, s.name, a.inbound))
         .collect();
     write_index(&dir.join("index.toml"), &entries)?;
     let ca = dir.join("ca.pem");
@@ -242,12 +247,14 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         order: None,
         convention: None,
     };
-    for (spec, (listeners, _)) in PROVIDERS.iter().zip(prepared) {
+    for (spec, (listeners, _, webhook)) in PROVIDERS.iter().zip(prepared) {
         let data = dir.join(spec.dir);
         let provider = Provider::open(&data, None).await?;
         let mailboxes = ensure_mailboxes(&provider, spec, previous.as_ref()).await?;
         let (bound, joined) = provider.start_on(listeners, shutdown.clone()).await?;
-        let (webhook, lifecycle) = provider.start_lifecycle(&data, shutdown.clone()).await?;
+        let (webhook, lifecycle) = provider
+            .start_lifecycle_on(&data, Some(webhook), shutdown.clone())
+            .await?;
         if spec.domain == PROVIDERS[0].domain {
             let subscribed = ensure_convention(&provider, &mailboxes[0].address).await?;
             info.convention = Some(DemoConvention {
@@ -367,7 +374,7 @@ async fn ensure_mailboxes(provider: &Provider, spec: &Spec, previous: Option<&De
 /// The payment webhook on a loopback port, with a secret made the first time,
 /// and the built-in TEST payment page calling it: card payments of the demo
 /// complete at once, and no money ever moves.
-fn test_payments(config: &mut ProviderConfig, data: &Path, spec: &Spec, free_ports: bool) -> Result<()> {
+fn test_payments(config: &mut ProviderConfig, data: &Path, webhook: SocketAddr) -> Result<()> {
     let secret_file = "keys/webhook.secret";
     let path = data.join(secret_file);
     if !path.exists() {
@@ -376,15 +383,9 @@ fn test_payments(config: &mut ProviderConfig, data: &Path, spec: &Spec, free_por
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         std::fs::write(&path, hex).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let port = if free_ports {
-        // A port free now; the webhook binds it when the provider starts, moments later.
-        std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port()
-    } else {
-        spec.web_port + 10
-    };
     let mut lifecycle = config.lifecycle.clone().unwrap_or_default();
     lifecycle.webhook = Some(WebhookSettings {
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        listen: webhook,
         secret: None,
         secret_file: Some(secret_file.into()),
     });

@@ -305,22 +305,41 @@ impl Provider {
         data: &Path,
         shutdown: CancellationToken,
     ) -> Result<(Option<SocketAddr>, tokio::task::JoinHandle<()>)> {
+        let listener = match self.config.lifecycle.as_ref().and_then(|l| l.webhook.as_ref()) {
+            Some(w) => Some(
+                TcpListener::bind(w.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {} (payment webhook)", w.listen))?,
+            ),
+            None => None,
+        };
+        self.start_lifecycle_on(data, listener, shutdown).await
+    }
+
+    /// [`Provider::start_lifecycle`] with the webhook's listener bound already
+    /// (`certa demo --free-ports` binds it first, so that no one takes its port).
+    pub async fn start_lifecycle_on(
+        &self,
+        data: &Path,
+        webhook: Option<TcpListener>,
+        shutdown: CancellationToken,
+    ) -> Result<(Option<SocketAddr>, tokio::task::JoinHandle<()>)> {
         let settings = self.config.lifecycle.clone().unwrap_or_default();
-        let webhook = match &settings.webhook {
-            Some(w) => {
+        let webhook = match (&settings.webhook, webhook) {
+            (Some(w), Some(listener)) => {
                 let secret = w.secret(data)?;
                 let (addr, join) = web::webhook::spawn(
-                    w.listen,
+                    listener,
                     self.tls.clone(),
                     self.engine.clone(),
                     secret,
                     shutdown.clone(),
                 )
                 .await
-                .with_context(|| format!("cannot listen on {} (payment webhook)", w.listen))?;
+                .with_context(|| format!("cannot start the payment webhook on {}", w.listen))?;
                 Some((addr, join))
             }
-            None => None,
+            _ => None,
         };
         let interval = settings.interval();
         let machine =
