@@ -171,7 +171,14 @@ pub async fn reserve(c: &mut Conn, new: &NewActivation<'_>, year: i32, now: i64)
         }
     }
     // A reservation past its time is swept before the address is reserved again.
+    // One that is not is another order's, committed while this one waited for
+    // its number (PostgreSQL reads each statement afresh): a conflict.
     if let Some(old) = reserved(c, &mailbox).await? {
+        if old.reserved_until >= now {
+            return Err(Error::Conflict(format!(
+                "{mailbox} was reserved by another order a moment ago: choose another name"
+            )));
+        }
         lapse(c, &old.order_id).await?;
     }
     let id = next_order_id(c, year).await?;
