@@ -11,7 +11,6 @@
 //! ([`engine::renewal_link`]): the order number alone opens nothing.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use engine::renewal_link::LinkProblem;
 use lifecycle::convention::{Convention, RenewalMode};
 use lifecycle::money::Money;
 use lifecycle::subscription::{Pricing, SubscriptionError, activate, pricing_at};
@@ -364,16 +363,7 @@ pub struct ActivationPage {
 
 /// The activation order the link `token` opens.
 pub async fn page(office: &Office, token: &str) -> Result<ActivationPage> {
-    let order_id = match office.engine().renewal_links()?.check(token, office.today()) {
-        Ok(id) => id,
-        Err(LinkProblem::Invalid) => {
-            return Err(Error::not_found(
-                "token",
-                "this order link is not valid: open it exactly as it was given",
-            ));
-        }
-        Err(LinkProblem::Expired) => return Err(Error::refused_on("token", "this order link has expired")),
-    };
+    let order_id = crate::renewal::linked_order_id(office, token, "order")?;
     let mut c = office.store().conn().await?;
     let (Some(order), Some(reservation)) = (
         lc::order(&mut c, &order_id).await?,

@@ -9,7 +9,6 @@
 //! the web front end has a built-in test provider for `certa demo` and the
 //! tests (`web::test_payment`), which calls the same webhook.
 
-use engine::renewal_link::LinkProblem;
 use lifecycle::money::Money;
 use serde::Serialize;
 use store::lifecycle as lc;
@@ -109,11 +108,7 @@ pub struct OrderToPay {
 /// The order the link `token` opens, when it can be paid now: refused when the
 /// link is altered or expired (naming the token) or the order is not open.
 pub async fn to_pay(office: &Office, token: &str) -> Result<OrderToPay> {
-    let order_id = match office.engine().renewal_links()?.check(token, office.today()) {
-        Ok(id) => id,
-        Err(LinkProblem::Invalid) => return Err(Error::not_found("token", "this order link is not valid")),
-        Err(LinkProblem::Expired) => return Err(Error::refused_on("token", "this order link has expired")),
-    };
+    let order_id = crate::renewal::linked_order_id(office, token, "order")?;
     let mut c = office.store().conn().await?;
     let order = lc::order(&mut c, &order_id)
         .await?

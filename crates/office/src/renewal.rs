@@ -76,17 +76,20 @@ fn plan_choices(conv: &Convention, sub: &Subscription) -> Vec<PlanChoice> {
         .collect()
 }
 
-/// The order a link opens, checked.
-async fn order_of(office: &Office, token: &str) -> Result<String> {
+/// The order a link opens today, checked: an altered or made-up link is not
+/// found, an expired one refused, both naming the token. `what` names the
+/// link in the reason ("renewal", "order"). Every page opened by an order's
+/// link (renewal, activation, checkout) checks it here.
+pub(crate) fn linked_order_id(office: &Office, token: &str, what: &str) -> Result<String> {
     match office.engine().renewal_links()?.check(token, office.today()) {
         Ok(id) => Ok(id),
         Err(LinkProblem::Invalid) => Err(Error::not_found(
             "token",
-            "this renewal link is not valid: open it from the notice exactly as it was sent",
+            format!("this {what} link is not valid: open it exactly as it was given"),
         )),
         Err(LinkProblem::Expired) => Err(Error::refused_on(
             "token",
-            "this renewal link has expired: the mailbox can no longer be renewed from it",
+            format!("this {what} link has expired: nothing can be paid from it any more"),
         )),
     }
 }
@@ -102,7 +105,7 @@ struct Linked {
 
 /// The order the link `token` opens today, with what it stands on.
 async fn linked(office: &Office, c: &mut store::Conn, token: &str) -> Result<Linked> {
-    let order_id = order_of(office, token).await?;
+    let order_id = linked_order_id(office, token, "renewal")?;
     let order = lc::order(c, &order_id)
         .await?
         .ok_or_else(|| Error::not_found("token", format!("the order {order_id} of this link no longer exists")))?;

@@ -89,15 +89,9 @@ pub fn error_page(ui: &Ui, status: StatusCode, message: &str) -> Response {
 /// (404 for what is not found, which is also what another mailbox's message is),
 /// the installation's with a generic text (logged with its detail).
 pub fn office_error(ui: &Ui, e: office::Error) -> Response {
-    let status = match &e {
-        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        office::Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        office::Error::Refused { .. } => StatusCode::CONFLICT,
-        office::Error::At { error, .. } if error.is_request_error() => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => {
-            tracing::error!("{e}");
-            return error_page(ui, StatusCode::INTERNAL_SERVER_ERROR, ui.t("error.internal"));
-        }
+    let Some(status) = status_of(&e) else {
+        tracing::error!("{e}");
+        return error_page(ui, StatusCode::INTERNAL_SERVER_ERROR, ui.t("error.internal"));
     };
     let reason = if status == StatusCode::NOT_FOUND {
         ui.t("error.not_found").to_string()
@@ -105,4 +99,17 @@ pub fn office_error(ui: &Ui, e: office::Error) -> Response {
         e.reason()
     };
     error_page(ui, status, &reason)
+}
+
+/// The status of a request's fault (404 not found, 409 refused, 422 invalid);
+/// None for the installation's.
+pub fn status_of(e: &office::Error) -> Option<StatusCode> {
+    if !e.is_request_error() {
+        return None;
+    }
+    Some(match e {
+        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        office::Error::Refused { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    })
 }

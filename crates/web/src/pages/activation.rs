@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::i18n::Texts;
-use crate::ui::{Ui, error_page, office_error, page};
+use crate::ui::{Ui, error_page, office_error, page, status_of};
 
 pub const TEXTS: Texts = &[
     (
@@ -209,11 +209,8 @@ async fn code_form(State(state): State<AppState>, ui: Ui, Query(q): Query<CodeQu
 }
 
 fn code_refused(ui: &Ui, code: &str, e: office::Error) -> Response {
-    let status = match &e {
-        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        office::Error::Refused { .. } => StatusCode::CONFLICT,
-        office::Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => return office_error(ui, e),
+    let Some(status) = status_of(&e) else {
+        return office_error(ui, e);
     };
     let mut r = page(&CodePage {
         ui,
@@ -378,16 +375,10 @@ async fn order(
     };
     match activation::order(&state.office, &new).await {
         Ok(ordered) => Redirect::to(&format!("/attivazione/{}", ordered.token)).into_response(),
-        Err(e) if e.is_request_error() => {
-            let field = e.field().unwrap_or_default();
-            let status = match e {
-                office::Error::Refused { .. } => StatusCode::CONFLICT,
-                office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            refused(field, e.reason(), status)
-        }
-        Err(e) => office_error(&ui, e),
+        Err(e) => match status_of(&e) {
+            Some(status) => refused(e.field().unwrap_or_default(), e.reason(), status),
+            None => office_error(&ui, e),
+        },
     }
 }
 

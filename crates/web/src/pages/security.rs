@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::Holder;
 use crate::i18n::Texts;
 use crate::tls::Peer;
-use crate::ui::{Ui, office_error, page};
+use crate::ui::{Ui, office_error, page, status_of};
 
 pub const TEXTS: Texts = &[
     ("security.title", "Sicurezza", "Security"),
@@ -213,13 +213,8 @@ async fn render(state: &AppState, holder: &Holder, mut shown: Shown) -> Response
 
 /// A request's fault as a problem beside its form; the installation's as an error page.
 async fn refused(state: &AppState, holder: &Holder, e: office::Error) -> Response {
-    if !e.is_request_error() {
+    let Some(status) = status_of(&e) else {
         return office_error(&holder.ui, e);
-    }
-    let status = match e {
-        office::Error::Refused { .. } => StatusCode::CONFLICT,
-        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     render(
         state,

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{Holder, session_cookie, set_cookie};
 use crate::tls::Peer;
-use crate::ui::{Ui, office_error, page};
+use crate::ui::{Ui, office_error, page, status_of};
 
 mod archive;
 mod cancel;
@@ -247,18 +247,6 @@ async fn show(State(state): State<AppState>, holder: Holder, Query(done): Query<
         _ => None,
     };
     render(&state, &holder, notice, None, None, StatusCode::OK).await
-}
-
-/// The status of a request's fault; None for the installation's.
-fn status_of(e: &office::Error) -> Option<StatusCode> {
-    if !e.is_request_error() {
-        return None;
-    }
-    Some(match e {
-        office::Error::Refused { .. } => StatusCode::CONFLICT,
-        office::Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    })
 }
 
 /// A field the office named, in the page's words, before its reason.

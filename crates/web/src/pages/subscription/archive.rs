@@ -12,10 +12,10 @@ use axum::routing::get;
 use axum::{Form, Router};
 use office::account::ArchiveState;
 
-use super::{CsrfForm, size, status_of, when};
+use super::{CsrfForm, size, when};
 use crate::AppState;
 use crate::auth::Holder;
-use crate::ui::{Ui, office_error, page};
+use crate::ui::{Ui, office_error, page, status_of};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

@@ -12,10 +12,10 @@ use axum::{Form, Router};
 use office::account::{self, Account, Cancellation, CancellationLetter};
 use serde::Deserialize;
 
-use super::{field_label, render, status_of, when};
+use super::{field_label, render, when};
 use crate::AppState;
 use crate::auth::Holder;
-use crate::ui::{Ui, office_error, page};
+use crate::ui::{Ui, office_error, page, status_of};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
