@@ -38,6 +38,9 @@ enum Command {
     /// The provider's domains.
     #[command(subcommand)]
     Domain(cmd::domain::Command),
+    /// The consoles' staff: operators and Orders' secretariats, their second factor, the audit trail.
+    #[command(subcommand)]
+    Staff(cmd::staff::Command),
     /// The provider's mailboxes.
     #[command(subcommand)]
     Mailbox(cmd::mailbox::Command),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => block_on(cmd::demo::run(args)),
         Command::Bench(args) => block_on(cmd::bench::run(args)),
         Command::Domain(command) => block_on(cmd::domain::run(command)),
+        Command::Staff(command) => block_on(cmd::staff::run(command)),
         Command::Mailbox(command) => block_on(cmd::mailbox::run(command)),
         Command::Log(command) => block_on(cmd::log::run(command)),
         Command::Queue(args) => block_on(cmd::queue::run(args)),

@@ -254,6 +254,11 @@ impl Engine {
         self.guard.locked(account, ip)
     }
 
+    /// A login of `account` that succeeded outside `login` (a console's): its failures are forgotten.
+    pub fn login_succeeded(&self, account: &str) {
+        self.guard.succeeded(account);
+    }
+
     /// A wrong second factor: it counts as a failed login of `account` from `ip`.
     pub fn second_factor_failed(&self, account: &str, ip: IpAddr) {
         tracing::warn!(target: "security", user = account, %ip, "failed second factor");

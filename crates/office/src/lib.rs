@@ -22,6 +22,7 @@ mod amounts;
 pub mod archive;
 pub mod checkout;
 pub mod compose;
+pub mod consoles;
 pub mod conventions;
 pub mod daily;
 pub mod error;
@@ -37,6 +38,7 @@ pub mod registry;
 pub mod renewal;
 pub mod security;
 pub mod sent;
+pub mod staff;
 pub mod subscriptions;
 pub mod verify;
 

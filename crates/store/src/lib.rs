@@ -30,6 +30,7 @@ pub mod registry;
 pub mod reserved;
 pub mod sent;
 pub mod sessions;
+pub mod staff;
 pub mod two_factor;
 
 use std::path::{Path, PathBuf};

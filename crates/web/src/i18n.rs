@@ -44,7 +44,13 @@ impl Lang {
 pub type Texts = &'static [(&'static str, &'static str, &'static str)];
 
 /// The texts outside the page modules (which list theirs in `pages::CATALOGUES`).
-const CATALOGUES: &[Texts] = &[COMMON, crate::auth::TEXTS];
+const CATALOGUES: &[Texts] = &[
+    COMMON,
+    crate::auth::TEXTS,
+    crate::console::TEXTS,
+    crate::console::order::TEXTS,
+    crate::console::provider::TEXTS,
+];
 
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     CATALOGUES.iter().chain(crate::pages::CATALOGUES).flat_map(|c| c.iter())

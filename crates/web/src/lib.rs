@@ -14,6 +14,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod console;
 pub mod i18n;
 mod pages;
 pub mod security;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
     pages::routes()
         .merge(test_payment::routes())
         .merge(auth::routes())
+        .merge(console::routes())
         .merge(assets::routes())
         .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_upload))
         .layer(axum::middleware::from_fn(security::same_origin))
@@ -153,6 +155,9 @@ async fn purge_sessions(state: AppState, shutdown: CancellationToken) {
         }
         if let Err(e) = office::login::purge_sessions(&state.office, state.settings.session).await {
             tracing::warn!("cannot purge ended web sessions: {e}");
+        }
+        if let Err(e) = office::staff::purge_sessions(&state.office, state.settings.session).await {
+            tracing::warn!("cannot purge the consoles' ended sessions: {e}");
         }
         if let Err(e) = office::registry::reserved::purge(&state.office).await {
             tracing::warn!("cannot purge the reserved area's ended sessions and links: {e}");

@@ -20,6 +20,7 @@ use crate::provider::{Bound, Listeners, Provider, interrupted};
 pub use order::DemoOrder;
 
 mod order;
+mod staff;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -114,6 +115,9 @@ pub struct DemoInfo {
     /// The convention a new member activates a mailbox with, on the first provider.
     #[serde(default)]
     pub convention: Option<DemoConvention>,
+    /// The consoles' accounts on the first provider: an operator and the Order's secretariat.
+    #[serde(default)]
+    pub staff: Vec<staff::DemoStaff>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -246,6 +250,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         providers: Vec::new(),
         order: None,
         convention: None,
+        staff: Vec::new(),
     };
     for (spec, (listeners, _, webhook)) in PROVIDERS.iter().zip(prepared) {
         let data = dir.join(spec.dir);
@@ -274,7 +279,15 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         running.push((provider, joined));
         running_lifecycle.push(lifecycle);
     }
-    info.order = Some(order::ensure(&running[0].0, &info.providers[0], previous.as_ref()).await?);
+    let demo_order = order::ensure(&running[0].0, &info.providers[0], previous.as_ref()).await?;
+    info.staff = staff::ensure(
+        &running[0].0,
+        info.providers[0].web_url.as_deref(),
+        &demo_order.code,
+        previous.as_ref(),
+    )
+    .await?;
+    info.order = Some(demo_order);
     std::fs::write(&info_path, serde_json::to_string_pretty(&info)?)
         .with_context(|| format!("cannot write {}", info_path.display()))?;
     print_instructions(&info, &info_path);
@@ -499,6 +512,7 @@ fn print_instructions(info: &DemoInfo, path: &Path) {
     if let Some(o) = &info.order {
         order::print(o);
     }
+    staff::print(&info.staff);
     println!(
         "Trust this CA in your mail client (TLS) and to verify signatures: {}",
         info.ca_certificate

@@ -1,10 +1,9 @@
 //! `certa mailbox add|list|show|status|password|two-factor-off|export|import`: the provider's mailboxes.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use office::mailboxes::{self, NewMailbox};
 use store::mailboxes::{DEFAULT_QUOTA, Status};
 
@@ -102,19 +101,6 @@ pub enum Command {
 
 const NAMES: &[(&str, &str)] = &[("address", "ADDRESS"), ("status", "STATUS")];
 
-/// A password from `--password`, else the first line of standard input.
-fn password(given: Option<String>) -> Result<String> {
-    if let Some(p) = given {
-        return Ok(p);
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
-}
-
 pub async fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Add {
@@ -123,7 +109,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             quota,
             data,
         } => {
-            let password = password(given)?;
+            let password = super::password(given)?;
             let office = data.office().await?;
             let new = NewMailbox {
                 address: &address,
@@ -193,7 +179,7 @@ pub async fn run(cmd: Command) -> Result<ExitCode> {
             password: given,
             data,
         } => {
-            let password = password(given)?;
+            let password = super::password(given)?;
             let office = data.office().await?;
             mailboxes::set_password(&office, &address, &password)
                 .await

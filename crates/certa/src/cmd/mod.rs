@@ -26,6 +26,7 @@ pub mod queue;
 pub mod registry;
 pub mod samples;
 pub mod serve;
+pub mod staff;
 pub mod subscription;
 pub mod verify;
 
@@ -87,6 +88,17 @@ impl<T> OnCommandLine<T> for office::Result<T> {
             None => anyhow::Error::new(e),
         })
     }
+}
+
+/// A password from `--password`, else the first line of standard input.
+pub fn password(given: Option<String>) -> Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Prints a report as pretty JSON on standard output.

@@ -20,7 +20,7 @@
 //! No secret, code or password is ever logged.
 
 mod app_passwords;
-mod seal;
+pub(crate) mod seal;
 pub mod totp;
 
 use std::net::IpAddr;
@@ -203,7 +203,7 @@ pub async fn confirm_enrolment(office: &Office, mailbox_id: i64, code: &str) -> 
         None => return Err(Error::refused("start turning two-factor login on first")),
     };
     let secret = key(office)?.open(mailbox_id, &t.sealed_secret)?;
-    let Some(step) = matching_step(&secret, &code, office.now().timestamp()) else {
+    let Some(step) = totp::matching_step(&secret, &code, office.now().timestamp()) else {
         return Err(Error::invalid(
             "code",
             "not the code the authenticator shows now: check the phone's time and type the current code",
@@ -246,7 +246,7 @@ pub async fn disable(office: &Office, mailbox_id: i64, proof: &str, ip: IpAddr) 
         true
     } else if let Some(code) = totp::as_code(proof) {
         let secret = key(office)?.open(mailbox_id, &t.sealed_secret)?;
-        match matching_step(&secret, &code, office.now().timestamp()) {
+        match totp::matching_step(&secret, &code, office.now().timestamp()) {
             Some(step) if step > t.last_step => two_factor::use_step(&mut c, mailbox_id, step).await?,
             _ => false,
         }
@@ -317,7 +317,7 @@ pub async fn verify_second_factor(
     };
     let outcome = if let Some(code) = totp::as_code(given) {
         let secret = key(office)?.open(mailbox.id, &t.sealed_secret)?;
-        match matching_step(&secret, &code, office.now().timestamp()) {
+        match totp::matching_step(&secret, &code, office.now().timestamp()) {
             Some(step) => {
                 if two_factor::use_step(&mut c, mailbox.id, step).await? {
                     Ok(SecondFactor::Code)
@@ -348,14 +348,6 @@ pub async fn verify_second_factor(
 }
 
 /// The time step among now's and the one before whose code is `code`.
-fn matching_step(secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64> {
-    let now = totp::step_at(unix_seconds);
-    // RFC 6238 5.2: one step back at most, for the delay of typing and sending.
-    [now, now - 1]
-        .into_iter()
-        .find(|&step| totp::code(secret, step).is_some_and(|c| openssl::memcmp::eq(c.as_bytes(), code.as_bytes())))
-}
-
 /// Uses the recovery code `given` if it is one of the unused ones: how many are left.
 async fn use_recovery_code(
     office: &Office,
@@ -382,15 +374,7 @@ async fn use_recovery_code(
 fn enrolment(office: &Office, address: &str, secret: &[u8]) -> Result<Enrolment> {
     let issuer = office.engine().gestore().name().to_string();
     let encoded = totp::base32_encode(secret);
-    // Google Authenticator's key URI format: label "issuer:account", issuer again as a parameter.
-    let uri = format!(
-        "otpauth://totp/{}:{}?secret={encoded}&issuer={}&algorithm=SHA1&digits={}&period={}",
-        percent(&issuer),
-        percent(address),
-        percent(&issuer),
-        totp::DIGITS,
-        totp::STEP_SECONDS
-    );
+    let uri = totp::otpauth_uri(&issuer, address, &encoded);
     let qr_svg = qrcode::QrCode::new(uri.as_bytes())
         .map_err(|e| Error::corrupt(format!("cannot draw the QR code: {e}")))?
         .render::<qrcode::render::svg::Color>()
@@ -456,16 +440,6 @@ fn grouped(text: &str, size: usize, separator: char) -> String {
         .join(&separator.to_string())
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986 2.3).
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,10 +453,10 @@ mod tests {
         let previous = totp::code(secret, step - 1).unwrap();
         let older = totp::code(secret, step - 2).unwrap();
         let next = totp::code(secret, step + 1).unwrap();
-        assert_eq!(matching_step(secret, &current, now), Some(step));
-        assert_eq!(matching_step(secret, &previous, now), Some(step - 1));
-        assert_eq!(matching_step(secret, &older, now), None);
-        assert_eq!(matching_step(secret, &next, now), None);
+        assert_eq!(totp::matching_step(secret, &current, now), Some(step));
+        assert_eq!(totp::matching_step(secret, &previous, now), Some(step - 1));
+        assert_eq!(totp::matching_step(secret, &older, now), None);
+        assert_eq!(totp::matching_step(secret, &next, now), None);
     }
 
     #[test]

@@ -44,6 +44,18 @@ impl Key {
 
     /// `secret` sealed for `mailbox_id`.
     pub fn seal(&self, mailbox_id: i64, secret: &[u8]) -> Result<String> {
+        self.seal_as(MAILBOX_CONTEXT, mailbox_id, secret)
+    }
+
+    /// The secret `sealed` for `mailbox_id`; an error when it was not sealed
+    /// with this key for this mailbox.
+    pub fn open(&self, mailbox_id: i64, sealed: &str) -> Result<Vec<u8>> {
+        self.open_as(MAILBOX_CONTEXT, mailbox_id, sealed)
+    }
+
+    /// `secret` sealed for row `id` of what `context` names (a mailbox's, a
+    /// staff account's): it opens for that row of that kind only.
+    pub fn seal_as(&self, context: &str, id: i64, secret: &[u8]) -> Result<String> {
         let mut nonce = [0u8; NONCE_BYTES];
         openssl::rand::rand_bytes(&mut nonce).map_err(|e| Error::corrupt(format!("no random bytes: {e}")))?;
         let mut tag = [0u8; TAG_BYTES];
@@ -51,7 +63,7 @@ impl Key {
             Cipher::aes_256_gcm(),
             &self.0,
             Some(&nonce),
-            &associated(mailbox_id),
+            &associated(context, id),
             secret,
             &mut tag,
         )
@@ -62,10 +74,9 @@ impl Key {
         Ok(format!("v1:{}", STANDARD.encode(all)))
     }
 
-    /// The secret `sealed` for `mailbox_id`; an error when it was not sealed
-    /// with this key for this mailbox.
-    pub fn open(&self, mailbox_id: i64, sealed: &str) -> Result<Vec<u8>> {
-        let damaged = |why: &str| Error::corrupt(format!("the second-factor secret of mailbox {mailbox_id} {why}"));
+    /// The secret `sealed` for row `id` of `context`.
+    pub fn open_as(&self, context: &str, id: i64, sealed: &str) -> Result<Vec<u8>> {
+        let damaged = |why: &str| Error::corrupt(format!("the second-factor secret of {context}:{id} {why}"));
         let bytes = sealed
             .strip_prefix("v1:")
             .and_then(|b| STANDARD.decode(b).ok())
@@ -79,7 +90,7 @@ impl Key {
             Cipher::aes_256_gcm(),
             &self.0,
             Some(nonce),
-            &associated(mailbox_id),
+            &associated(context, id),
             data,
             tag,
         )
@@ -87,8 +98,11 @@ impl Key {
     }
 }
 
-fn associated(mailbox_id: i64) -> Vec<u8> {
-    format!("certa-totp:{mailbox_id}").into_bytes()
+/// The associated data of mailboxes' secrets (the first context, kept as it was).
+const MAILBOX_CONTEXT: &str = "certa-totp";
+
+fn associated(context: &str, id: i64) -> Vec<u8> {
+    format!("{context}:{id}").into_bytes()
 }
 
 #[cfg(test)]

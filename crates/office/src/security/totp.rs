@@ -46,6 +46,36 @@ pub fn as_code(given: &str) -> Option<String> {
     (digits.len() == DIGITS as usize && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
+/// The step whose code `code` is at `unix_seconds`, comparing in constant time:
+/// RFC 6238 5.2, one step back at most, for the delay of typing and sending.
+pub fn matching_step(secret: &[u8], code: &str, unix_seconds: i64) -> Option<i64> {
+    let now = step_at(unix_seconds);
+    [now, now - 1]
+        .into_iter()
+        .find(|&step| self::code(secret, step).is_some_and(|c| openssl::memcmp::eq(c.as_bytes(), code.as_bytes())))
+}
+
+/// Google Authenticator's key URI format: label `issuer:account`, the issuer
+/// again as a parameter, the algorithm, digits and period spelled out.
+pub fn otpauth_uri(issuer: &str, account: &str, secret_base32: &str) -> String {
+    format!(
+        "otpauth://totp/{}:{}?secret={secret_base32}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
+        percent(issuer),
+        percent(account),
+        percent(issuer),
+    )
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986 2.3).
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// RFC 4648 6, without padding (the key URI format omits it).
