@@ -554,6 +554,7 @@ pub struct AuditQuery {
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub before_id: Option<i64>,
+    /// At most this many (0: 100; never more than 1000).
     pub limit: i64,
 }
 
@@ -577,7 +578,7 @@ pub async fn audit_trail(office: &Office, viewer: Option<&Actor>, q: &AuditQuery
         from: q.from_ms,
         to: q.to_ms,
         before_id: q.before_id,
-        limit: q.limit.clamp(1, 1000),
+        limit: if q.limit <= 0 { 100 } else { q.limit.min(1000) },
     };
     let rows = db::audit(&mut *office.store().conn().await?, &filter).await?;
     Ok(rows
